@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import helmet from '@fastify/helmet';
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module.js';
+import { errorBody } from './common/error-response.js';
+import { describe } from './common/http-exception.filter.js';
+import { createLogger, NestPinoLogger } from './common/logging.js';
+import { AppConfig } from './config/app-config.js';
+import { newUuid } from './crypto/index.js';
+import { createRuntimeDataSource, runMigrations } from './database/data-source.js';
+import { provisionDatabase } from './database/provision.js';
+import { UsersService } from './users/users.service.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface CreateAppOptions {
+  /** Where JSON log lines go (stdout when unset); tests capture them. */
+  logStream?: DestinationStream;
+}
+
+/**
+ * Builds the whole service: database (embedded when DATABASE_URL is unset), migrations as the owner role,
+ * the runtime connection as ctr_app, then the Nest application on Fastify. Used by main.ts and by e2e tests.
+ */
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const { env } = config;
+  const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream });
+  const target = await provisionDatabase(env, logger);
+  await runMigrations(target.ownerUrl);
+  const dataSource = createRuntimeDataSource(target.ownerUrl, target.runtimeUrl);
+  await dataSource.initialize();
+
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newUuid();
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, dataSource),
+    adapter,
+    {
+      logger: new NestPinoLogger(logger),
+    },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', String(request.id));
+  });
+  // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) get the contract's error shape.
+  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, message } = describe(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.status(status).send(errorBody(status, message, String(request.id)));
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  app.enableVersioning({ type: VersioningType.URI });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Counter-trafficking case-record API')
+      .setDescription(
+        'Pseudonymized, encrypted case records; k-anonymous aggregates; a tamper-evident audit log.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  await app
+    .get(UsersService)
+    .ensureBootstrapAdmin(env.BOOTSTRAP_ADMIN_USERNAME, env.BOOTSTRAP_ADMIN_PASSWORD);
+
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await target.embedded?.stop();
+  };
+  return app;
+}

@@ -1,0 +1,55 @@
+/**
+ * Audit actions and, per action, the only keys its `details` may hold. This allow-list is the one place
+ * that keeps identity values, narrative, passwords, tokens and keys out of the audit log: values are ids,
+ * pseudonyms, field names, counts, codes and query parameters.
+ */
+export const AUDIT_DETAIL_KEYS = {
+  'auth.login': ['reason', 'attemptedUsername', 'retryAfterSeconds'],
+  'auth.logout': ['reason'],
+  'auth.me': ['reason'],
+  'user.create': ['reason', 'role', 'officeId'],
+  'user.update': ['reason', 'changedFields', 'sessionsRevoked'],
+  'user.list': ['reason', 'count'],
+  'office.create': ['reason', 'code'],
+  'office.list': ['reason', 'count'],
+  'case.create': ['reason', 'pseudonym', 'idempotentReplay'],
+  'case.read': ['reason', 'pseudonym', 'fields'],
+  'case.list': ['reason', 'filters', 'count', 'limit'],
+  'case.update': ['reason', 'pseudonym', 'changedFields', 'version'],
+  'case.erase': ['reason', 'pseudonym'],
+  'case.duplicates': ['reason', 'pseudonym', 'offices'],
+  'aggregate.query': ['reason', 'dimensions', 'filters', 'suppressedCells'],
+  'audit.read': ['reason', 'filters', 'count'],
+  'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
+  'audit.export': ['reason', 'from', 'to'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type AuditAction = keyof typeof AUDIT_DETAIL_KEYS;
+export const AUDIT_ACTIONS = Object.keys(AUDIT_DETAIL_KEYS) as AuditAction[];
+
+export type AuditOutcome = 'allowed' | 'denied' | 'failed';
+
+/** Why an access was denied: a closed list, so a reason can never carry a value. */
+export type DenialReason =
+  | 'missing_token'
+  | 'invalid_token'
+  | 'role'
+  | 'office_scope'
+  | 'not_found'
+  | 'bad_credentials'
+  | 'throttled'
+  | 'approval_expired';
+
+export type AuditDetails = Record<string, string | number | boolean | null | readonly (string | number)[]>;
+
+export class AuditDetailsError extends Error {
+  override readonly name = 'AuditDetailsError';
+}
+
+/** Throws when a detail key is not allowed for the action (a programming error: the access then fails). */
+export function checkDetails(action: AuditAction, details: AuditDetails): void {
+  const allowed: readonly string[] = AUDIT_DETAIL_KEYS[action];
+  for (const key of Object.keys(details)) {
+    if (!allowed.includes(key)) throw new AuditDetailsError(`detail "${key}" is not allowed for ${action}`);
+  }
+}

@@ -1,0 +1,74 @@
+import { sha256Hex } from '../crypto/index.js';
+
+/** The hash before the first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The content of an event that its hash covers (everything but the hash itself). */
+export interface ChainedEventContent {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  outcome: string;
+  requestId: string | null;
+  details: unknown;
+  prevHash: string;
+}
+
+/** JSON with object keys sorted at every level, so jsonb's key reordering cannot change a hash. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** hash_n = SHA-256(canonical(content_n) including prevHash = hash_{n-1}). */
+export function eventHash(event: ChainedEventContent): string {
+  return sha256Hex(
+    canonicalJson([
+      event.seq,
+      event.at,
+      event.actorId,
+      event.actorRole,
+      event.action,
+      event.resourceType,
+      event.resourceId,
+      event.outcome,
+      event.requestId,
+      event.details,
+      event.prevHash,
+    ]),
+  );
+}
+
+export interface StoredChainedEvent extends ChainedEventContent {
+  hash: string;
+}
+
+export interface ChainState {
+  nextSeq: number;
+  prevHash: string;
+}
+
+export const chainStart = (): ChainState => ({ nextSeq: 1, prevHash: GENESIS_HASH });
+
+/**
+ * Checks one event against the chain so far. Seqs must be gapless from 1 (a DELETE leaves a gap),
+ * each event must link to its predecessor's hash (an insertion or reordering breaks the link), and its
+ * hash must match its content (an UPDATE changes the content). Returns the first bad seq, or null.
+ */
+export function checkLink(state: ChainState, event: StoredChainedEvent): number | null {
+  if (event.seq !== state.nextSeq) return state.nextSeq;
+  if (event.prevHash !== state.prevHash || eventHash(event) !== event.hash) return event.seq;
+  state.nextSeq += 1;
+  state.prevHash = event.hash;
+  return null;
+}

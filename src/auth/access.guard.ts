@@ -1,0 +1,53 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { AuditService } from '../audit/audit.service.js';
+import type { DenialReason } from '../audit/audit-actions.js';
+import { forbidden, unauthenticated } from '../common/errors.js';
+import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../common/request-context.js';
+import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
+
+/**
+ * The global guard: every route is denied unless it declares @Public() or @Authenticated(...).
+ * Authenticates the bearer token (JwtStrategy), checks the route's roles, and audits every denial.
+ */
+@Injectable()
+export class AccessGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const request = context.switchToHttp().getRequest<AppRequest>();
+    if (rule?.roles === null) return true;
+
+    const denied = async (reason: DenialReason, error: Error): Promise<never> => {
+      if (rule?.action) await this.audit.deny(contextOf(request), rule.action, reason);
+      throw error;
+    };
+    if (!rule) return denied('role', forbidden('This route is not available'));
+    if (!request.headers.authorization) return denied('missing_token', unauthenticated());
+
+    let authenticated = false;
+    try {
+      authenticated = (await super.canActivate(context)) as boolean;
+    } catch {
+      authenticated = false;
+    }
+    if (!authenticated || !request.user) return denied('invalid_token', unauthenticated());
+    if (rule.roles !== 'any' && !rule.roles.includes(request.user.role)) return denied('role', forbidden());
+    return true;
+  }
+
+  override handleRequest<TUser = AuthenticatedPrincipal>(error: unknown, user: TUser | false): TUser {
+    if (error || !user) throw unauthenticated();
+    return user;
+  }
+}

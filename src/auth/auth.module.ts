@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { AccessGuard } from './access.guard.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { JWT_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
+import { LocalStrategy } from './local.strategy.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+import { SessionService } from './session.service.js';
+
+@Module({
+  imports: [
+    AuditModule,
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.keys.jwtSecret,
+        signOptions: {
+          algorithm: JWT_ALGORITHM,
+          issuer: config.env.JWT_ISSUER,
+          audience: config.env.JWT_AUDIENCE,
+          expiresIn: config.env.JWT_TTL_SECONDS,
+        },
+        verifyOptions: { algorithms: [JWT_ALGORITHM] },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    SessionService,
+    LoginThrottleService,
+    JwtStrategy,
+    LocalStrategy,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [SessionService],
+})
+export class AuthModule {}

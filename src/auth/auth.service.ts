@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditDetails } from '../audit/audit-actions.js';
+import { DomainError } from '../common/errors.js';
+import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
+import { AppConfig } from '../config/app-config.js';
+import type { Role } from '../policy/index.js';
+import { dummyPasswordHash, verifyPassword } from './password.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+
+export interface TokenPayload {
+  sub: string;
+  sid: string;
+}
+
+export interface Account {
+  id: string;
+  role: Role;
+}
+
+export interface LoginResult {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+const INVALID_CREDENTIALS = 'Invalid username or password';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly jwt: JwtService,
+    private readonly audit: AuditService,
+    private readonly throttle: LoginThrottleService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Checks credentials. An unknown user, a wrong password and a disabled account all give the same 401
+   * after the same work; repeated failures are throttled (429 with Retry-After). Failures are audited.
+   */
+  async verifyCredentials(ctx: RequestContext, username: string, password: string): Promise<Account> {
+    const [row] = (await this.dataSource.query(
+      `SELECT id, role, password_hash, disabled FROM users WHERE username = $1`,
+      [username.toLowerCase()],
+    )) as { id: string; role: Role; password_hash: string; disabled: boolean }[];
+    const actor = row ? { id: row.id, role: row.role } : { id: null, role: null };
+    const attempted: AuditDetails = row ? {} : { attemptedUsername: username };
+
+    const retryAfter = await this.throttle.retryAfter(username, ctx.ip);
+    if (retryAfter > 0) {
+      await this.audit.recordAlone(ctx, {
+        action: 'auth.login',
+        outcome: 'denied',
+        actor,
+        details: { reason: 'throttled', retryAfterSeconds: retryAfter, ...attempted },
+      });
+      throw new DomainError('TOO_MANY_REQUESTS', 'Too many failed login attempts; try again later', {
+        'Retry-After': String(retryAfter),
+      });
+    }
+
+    const valid = await verifyPassword(row?.password_hash ?? (await dummyPasswordHash()), password);
+    if (!row || !valid || row.disabled) {
+      await this.throttle.recordFailure(username, ctx.ip);
+      await this.audit.recordAlone(ctx, {
+        action: 'auth.login',
+        outcome: 'denied',
+        actor,
+        details: { reason: 'bad_credentials', ...attempted },
+      });
+      throw new DomainError('UNAUTHENTICATED', INVALID_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(username, ctx.ip);
+    return { id: row.id, role: row.role };
+  }
+
+  /** Opens a session for a verified account and signs its token; the login is audited with the session. */
+  async openSession(ctx: RequestContext, account: Account): Promise<LoginResult> {
+    const ttl = this.config.env.JWT_TTL_SECONDS;
+    const sessionId = await this.dataSource.transaction(async (em) => {
+      const [session] = (await em.query(
+        `INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2)) RETURNING id`,
+        [account.id, ttl],
+      )) as { id: string }[];
+      await this.audit.record(em, ctx, { action: 'auth.login', outcome: 'allowed', actor: account });
+      return session.id;
+    });
+    const payload: TokenPayload = { sub: account.id, sid: sessionId };
+    return { accessToken: await this.jwt.signAsync(payload), tokenType: 'Bearer', expiresIn: ttl };
+  }
+
+  async logout(ctx: RequestContext, principal: AuthenticatedPrincipal): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [
+        principal.sessionId,
+      ]);
+      await this.audit.record(em, ctx, { action: 'auth.logout', outcome: 'allowed' });
+    });
+  }
+
+  /**
+   * The principal of a verified token, read afresh from the database on every request: a revoked or
+   * expired session, or a disabled user, yields null; role and office are always the current ones.
+   */
+  async principalFor(payload: TokenPayload): Promise<AuthenticatedPrincipal | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT u.id, u.username, u.role, u.office_id, to_char(u.approved_until, 'YYYY-MM-DD') AS approved_until
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`,
+      [payload.sid, payload.sub],
+    )) as {
+      id: string;
+      username: string;
+      role: Role;
+      office_id: string | null;
+      approved_until: string | null;
+    }[];
+    if (!row) return null;
+    return {
+      id: row.id,
+      username: row.username,
+      role: row.role,
+      officeId: row.office_id,
+      approvedUntil: row.approved_until,
+      sessionId: payload.sid,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { AuthenticatedPrincipal } from '../common/request-context.js';
+import { AppConfig } from '../config/app-config.js';
+import { AuthService, type TokenPayload } from './auth.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const JWT_ALGORITHM = 'HS256';
+
+/** Bearer tokens: algorithm pinned, issuer, audience and expiry checked, then the session looked up. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    private readonly auth: AuthService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.keys.jwtSecret,
+      algorithms: [JWT_ALGORITHM],
+      issuer: config.env.JWT_ISSUER,
+      audience: config.env.JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(payload: Partial<TokenPayload>): Promise<AuthenticatedPrincipal | false> {
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return false;
+    if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
+    return (await this.auth.principalFor({ sub: payload.sub, sid: payload.sid })) ?? false;
+  }
+}

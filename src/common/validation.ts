@@ -1,0 +1,45 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validate } from 'class-validator';
+import { validationFailed, DomainError } from './errors.js';
+
+/**
+ * "subject.givenName must be a string; property foo should not exist". Constraint messages name the
+ * field and the rule, never the rejected value.
+ */
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property)
+        ? `${path}${message.slice(error.property.length)}`
+        : `${path}: ${message}`,
+    );
+    return [...own, ...describeValidationErrors(error.children ?? [], path)];
+  });
+}
+
+const OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+export const validationException = (errors: ValidationError[]): DomainError =>
+  validationFailed(`Validation failed: ${describeValidationErrors(errors).join('; ')}`);
+
+/** The global pipe: unknown fields are refused, every field validated, values never echoed. */
+export const createValidationPipe = () =>
+  new ValidationPipe({ ...OPTIONS, transform: true, exceptionFactory: validationException });
+
+/** The same validation, for a body checked before pipes run (in a guard). */
+export async function validateBody<T extends object>(cls: ClassConstructor<T>, body: unknown): Promise<T> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationFailed('Validation failed: the body must be a JSON object');
+  }
+  const instance = plainToInstance(cls, body);
+  const errors = await validate(instance, OPTIONS);
+  if (errors.length > 0) throw validationException(errors);
+  return instance;
+}

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateKeyBase64, parseKey, parseMasterKeys, type MasterKeyRing } from '../crypto/index.js';
+import { ConfigError, type Env } from './env.schema.js';
+
+export interface KeyMaterial {
+  masterKeys: MasterKeyRing;
+  pseudonymKey: Buffer;
+  blindIndexKey: Buffer;
+  jwtSecret: Buffer;
+}
+
+const KEY_VARIABLES = [
+  'FIELD_MASTER_KEYS',
+  'FIELD_MASTER_KEY_ID',
+  'PSEUDONYM_KEY',
+  'BLIND_INDEX_KEY',
+  'JWT_SECRET',
+] as const;
+type KeyVariable = (typeof KEY_VARIABLES)[number];
+type RawKeys = Record<KeyVariable, string>;
+
+/**
+ * Key material comes from the environment. Outside production, missing keys are generated once into
+ * KEYS_FILE (git-ignored, mode 0600) so that a newcomer needs no set-up; in production they are required.
+ */
+export function resolveKeys(env: Env): KeyMaterial {
+  const missing = KEY_VARIABLES.filter((name) => !env[name]);
+  let raw: RawKeys;
+  if (missing.length === 0) {
+    raw = Object.fromEntries(KEY_VARIABLES.map((name) => [name, env[name] as string])) as RawKeys;
+  } else if (env.NODE_ENV === 'production') {
+    throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set in production`);
+  } else {
+    raw = { ...loadOrCreateDevKeys(env.KEYS_FILE), ...definedKeys(env) };
+  }
+  return toKeyMaterial(raw);
+}
+
+function definedKeys(env: Env): Partial<RawKeys> {
+  return Object.fromEntries(KEY_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name]]));
+}
+
+function loadOrCreateDevKeys(file: string): RawKeys {
+  if (fs.existsSync(file)) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as RawKeys;
+    } catch {
+      throw new ConfigError(`Invalid configuration: KEYS_FILE ${file} is not valid JSON`);
+    }
+  }
+  const keys: RawKeys = {
+    FIELD_MASTER_KEYS: `dev1:${generateKeyBase64()}`,
+    FIELD_MASTER_KEY_ID: 'dev1',
+    PSEUDONYM_KEY: generateKeyBase64(),
+    BLIND_INDEX_KEY: generateKeyBase64(),
+    JWT_SECRET: generateKeyBase64(),
+  };
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  return keys;
+}
+
+function toKeyMaterial(raw: RawKeys): KeyMaterial {
+  try {
+    const keys = parseMasterKeys(raw.FIELD_MASTER_KEYS);
+    if (!keys.has(raw.FIELD_MASTER_KEY_ID)) {
+      throw new Error('FIELD_MASTER_KEY_ID names no key of FIELD_MASTER_KEYS');
+    }
+    return {
+      masterKeys: { currentKeyId: raw.FIELD_MASTER_KEY_ID, keys },
+      pseudonymKey: parseKey('PSEUDONYM_KEY', raw.PSEUDONYM_KEY),
+      blindIndexKey: parseKey('BLIND_INDEX_KEY', raw.BLIND_INDEX_KEY),
+      jwtSecret: parseKey('JWT_SECRET', raw.JWT_SECRET),
+    };
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
+}

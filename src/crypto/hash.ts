@@ -1,0 +1,26 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/** SHA-256 of `data` (strings as UTF-8), lowercase hex. */
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A uniformly distributed integer in [0, 2^32), from the CSPRNG. */
+export function randomUInt32(): number {
+  return randomBytes(4).readUInt32BE(0);
+}
+
+/** A random (version 4) UUID. */
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/**
+ * Compares two strings in time independent of where they differ and of their lengths: both are hashed
+ * to fixed-length SHA-256 digests, which are compared with `crypto.timingSafeEqual`.
+ */
+export function timingSafeEqualStrings(a: string, b: string): boolean {
+  const digestA = createHash('sha256').update(a, 'utf8').digest();
+  const digestB = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(digestA, digestB);
+}

@@ -1,0 +1,27 @@
+/**
+ * The cryptography of the service. This folder is the only place that imports `node:crypto`;
+ * everything else imports from here.
+ */
+export { normalizeDocumentNumber, normalizeName } from './normalize.js';
+export { pseudonymFor, type PseudonymIdentity } from './pseudonym.js';
+export { BLIND_INDEX_BITS, blindIndex, type BlindIndexField } from './blind-index.js';
+export {
+  CryptoError,
+  generateDataKey,
+  open,
+  rewrapDataKey,
+  seal,
+  unwrapDataKey,
+  wrapDataKey,
+  type MasterKeyRing,
+  type WrappedDataKey,
+} from './envelope.js';
+export {
+  deriveSubkey,
+  generateKeyBase64,
+  KEY_BYTES,
+  KEY_ID_PATTERN,
+  parseKey,
+  parseMasterKeys,
+} from './keys.js';
+export { newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';

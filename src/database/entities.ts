@@ -1,0 +1,6 @@
+import { SessionEntity } from '../auth/session.entity.js';
+import { OfficeEntity } from '../users/office.entity.js';
+import { UserEntity } from '../users/user.entity.js';
+
+/** Every entity, listed explicitly (no globs: the same list for the app, the tests and the CLI). */
+export const ENTITIES = [OfficeEntity, UserEntity, SessionEntity];

@@ -1,0 +1,4 @@
+import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.js';
+
+/** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
+export const MIGRATIONS = [Platform1795870000000];

@@ -1,0 +1,4 @@
+export * from './roles.js';
+export * from './case-fields.js';
+export * from './projection.js';
+export * from './office-scope.js';

@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { COUNTRY_CODES } from '../../cases/ctdc.js';
+import { IsIsoDate } from '../../common/validators.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
+import { ROLES, type Role } from '../../policy/index.js';
+
+export class CreateOfficeDto {
+  @ApiProperty({ example: 'MNL-01', pattern: '^[A-Z0-9][A-Z0-9-]{1,31}$' })
+  @Matches(/^[A-Z0-9][A-Z0-9-]{1,31}$/, {
+    message: 'code must be 2-32 upper-case letters, digits or hyphens',
+  })
+  code!: string;
+
+  @ApiProperty({ example: 'Manila field office', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ example: 'PH', description: 'ISO 3166-1 alpha-2' })
+  @IsIn(COUNTRY_CODES, { message: 'countryCode must be an ISO 3166-1 alpha-2 code' })
+  countryCode!: string;
+}
+
+export class OfficeDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() code!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() countryCode!: string;
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'amina.caseworker', pattern: USERNAME.source })
+  @Matches(USERNAME, { message: 'username must be 3-64 letters, digits, dots, hyphens or underscores' })
+  username!: string;
+
+  @ApiProperty({ format: 'password', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true })
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  password!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for caseworker and supervisor' })
+  @IsOptional()
+  @IsUUID()
+  officeId?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Required for researcher; not in the past' })
+  @IsOptional()
+  @IsIsoDate()
+  approvedUntil?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsUUID()
+  officeId?: string | null;
+
+  @ApiPropertyOptional({ format: 'date', nullable: true, type: String })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsIsoDate()
+  approvedUntil?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'password',
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  password?: string;
+}
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) officeId!: string | null;
+  @ApiProperty({ format: 'date', nullable: true, type: String }) approvedUntil!: string | null;
+  @ApiProperty() disabled!: boolean;
+}

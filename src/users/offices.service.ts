@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { DomainError } from '../common/errors.js';
+import type { RequestContext } from '../common/request-context.js';
+import type { CreateOfficeDto, OfficeDto } from './dto/users.dto.js';
+import { OfficeEntity } from './office.entity.js';
+
+const toDto = ({ id, code, name, countryCode }: OfficeEntity): OfficeDto => ({ id, code, name, countryCode });
+
+@Injectable()
+export class OfficesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  create(ctx: RequestContext, input: CreateOfficeDto): Promise<OfficeDto> {
+    return this.dataSource.transaction(async (em) => {
+      const repo = em.getRepository(OfficeEntity);
+      if (await repo.existsBy({ code: input.code })) {
+        throw new DomainError('CONFLICT', 'An office with this code already exists');
+      }
+      const office = await repo.save(repo.create(input));
+      await this.audit.record(em, ctx, {
+        action: 'office.create',
+        outcome: 'allowed',
+        resourceType: 'office',
+        resourceId: office.id,
+        details: { code: office.code },
+      });
+      return toDto(office);
+    });
+  }
+
+  list(ctx: RequestContext): Promise<OfficeDto[]> {
+    return this.dataSource.transaction(async (em) => {
+      const offices = await em.getRepository(OfficeEntity).find({ order: { code: 'ASC' } });
+      await this.audit.record(em, ctx, {
+        action: 'office.list',
+        outcome: 'allowed',
+        details: { count: offices.length },
+      });
+      return offices.map(toDto);
+    });
+  }
+}

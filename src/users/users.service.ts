@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { hashPassword } from '../auth/password.js';
+import { SessionService } from '../auth/session.service.js';
+import { DomainError, notFound, validationFailed } from '../common/errors.js';
+import type { RequestContext } from '../common/request-context.js';
+import { todayUtc } from '../common/validators.js';
+import { isOfficeScopedRole, type Role } from '../policy/index.js';
+import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
+import { OfficeEntity } from './office.entity.js';
+import { UserEntity } from './user.entity.js';
+
+const toDto = ({ id, username, role, officeId, approvedUntil, disabled }: UserEntity): UserDto => ({
+  id,
+  username,
+  role,
+  officeId,
+  approvedUntil,
+  disabled,
+});
+
+interface Assignment {
+  role: Role;
+  officeId: string | null;
+  approvedUntil: string | null;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  create(ctx: RequestContext, input: CreateUserDto): Promise<UserDto> {
+    return this.dataSource.transaction(async (em) => {
+      const assignment = {
+        role: input.role,
+        officeId: input.officeId ?? null,
+        approvedUntil: input.approvedUntil ?? null,
+      };
+      await this.checkAssignment(em, assignment, { approvedUntilChanged: true });
+      const repo = em.getRepository(UserEntity);
+      const username = input.username.toLowerCase();
+      if (await repo.existsBy({ username })) throw new DomainError('CONFLICT', 'This username is taken');
+      const user = await repo.save(
+        repo.create({ username, passwordHash: await hashPassword(input.password), ...assignment }),
+      );
+      await this.audit.record(em, ctx, {
+        action: 'user.create',
+        outcome: 'allowed',
+        resourceType: 'user',
+        resourceId: user.id,
+        details: { role: user.role, officeId: user.officeId },
+      });
+      return toDto(user);
+    });
+  }
+
+  list(ctx: RequestContext): Promise<UserDto[]> {
+    return this.dataSource.transaction(async (em) => {
+      const users = await em.getRepository(UserEntity).find({ order: { username: 'ASC' } });
+      await this.audit.record(em, ctx, {
+        action: 'user.list',
+        outcome: 'allowed',
+        details: { count: users.length },
+      });
+      return users.map(toDto);
+    });
+  }
+
+  /** Any change of role, office, approval, status or password revokes the user's sessions at once. */
+  update(ctx: RequestContext, id: string, input: UpdateUserDto): Promise<UserDto> {
+    return this.dataSource.transaction(async (em) => {
+      const repo = em.getRepository(UserEntity);
+      const user = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!user) throw notFound('User');
+      const changedFields = (Object.keys(input) as (keyof UpdateUserDto)[]).filter(
+        (k) => input[k] !== undefined,
+      );
+      const next: Assignment = {
+        role: input.role ?? user.role,
+        officeId: input.officeId !== undefined ? input.officeId : user.officeId,
+        approvedUntil: input.approvedUntil !== undefined ? input.approvedUntil : user.approvedUntil,
+      };
+      if (input.role !== undefined && !isOfficeScopedRole(input.role) && input.officeId === undefined)
+        next.officeId = null;
+      await this.checkAssignment(em, next, { approvedUntilChanged: input.approvedUntil !== undefined });
+      if (user.role === 'admin' && (next.role !== 'admin' || input.disabled === true)) {
+        await this.checkNotLastAdmin(em, user.id);
+      }
+      Object.assign(user, next);
+      if (input.disabled !== undefined) user.disabled = input.disabled;
+      if (input.password !== undefined) user.passwordHash = await hashPassword(input.password);
+      await repo.save(user);
+      const sessionsRevoked = changedFields.length > 0 ? await this.sessions.revokeAll(em, user.id) : 0;
+      await this.audit.record(em, ctx, {
+        action: 'user.update',
+        outcome: 'allowed',
+        resourceType: 'user',
+        resourceId: user.id,
+        details: { changedFields, sessionsRevoked },
+      });
+      return toDto(user);
+    });
+  }
+
+  /** Creates the bootstrap admin when no admin exists and a password is configured. */
+  async ensureBootstrapAdmin(username: string, password: string | undefined): Promise<void> {
+    if (!password) return;
+    if (await this.dataSource.getRepository(UserEntity).existsBy({ role: 'admin' })) return;
+    const ctx: RequestContext = { requestId: 'bootstrap', ip: 'local', actor: null };
+    await this.create(ctx, { username, password, role: 'admin' });
+  }
+
+  private async checkAssignment(
+    em: EntityManager,
+    next: Assignment,
+    options: { approvedUntilChanged: boolean },
+  ): Promise<void> {
+    if (isOfficeScopedRole(next.role)) {
+      if (!next.officeId)
+        throw validationFailed(`Validation failed: officeId is required for the ${next.role} role`);
+      if (!(await em.getRepository(OfficeEntity).existsBy({ id: next.officeId }))) {
+        throw validationFailed('Validation failed: officeId names no office');
+      }
+    } else if (next.officeId) {
+      throw validationFailed('Validation failed: officeId is only for the caseworker and supervisor roles');
+    }
+    if (next.role === 'researcher') {
+      if (!next.approvedUntil)
+        throw validationFailed('Validation failed: approvedUntil is required for researchers');
+      if (options.approvedUntilChanged && next.approvedUntil < todayUtc()) {
+        throw validationFailed('Validation failed: approvedUntil must not be in the past');
+      }
+    } else if (next.approvedUntil) {
+      throw validationFailed('Validation failed: approvedUntil is only for the researcher role');
+    }
+  }
+
+  private async checkNotLastAdmin(em: EntityManager, userId: string): Promise<void> {
+    const [row] = (await em.query(
+      `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1`,
+      [userId],
+    )) as { n: number }[];
+    if (row.n === 0) throw new DomainError('CONFLICT', 'The last active admin cannot be disabled or demoted');
+  }
+}
