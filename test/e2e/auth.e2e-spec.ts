@@ -1,0 +1,200 @@
+import { createHmac } from 'node:crypto';
+import { adminToken, createOffice, createUser, login, PASSWORD } from '../factories.js';
+import { startTestApp, type TestApp } from '../test-app.js';
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function signHs256(
+  payload: Record<string, unknown>,
+  secret: Buffer,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
+  const head = `${b64url(header)}.${b64url(payload)}`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+function decodePayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe('auth (e2e, real PostgreSQL)', () => {
+  let t: TestApp;
+  let admin: string;
+  let officeId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await adminToken(t);
+    officeId = (await createOffice(t, admin)).id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('health reports the database up', async () => {
+    const res = await t.http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', db: 'up' });
+    expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('login returns a bearer token and me describes the caller', async () => {
+    const user = await createUser(t, admin, 'caseworker', officeId);
+    const res = await t.http().post('/v1/auth/login').send({ username: user.username, password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 });
+    const me = await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`);
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      id: user.id,
+      username: user.username,
+      role: 'caseworker',
+      officeId,
+      approvedUntil: null,
+    });
+  });
+
+  it('a wrong password and an unknown user give identical 401 bodies (but for the request id)', async () => {
+    const user = await createUser(t, admin, 'auditor');
+    const wrong = await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ username: user.username, password: 'not-the-password' });
+    const unknown = await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ username: 'nobody-here', password: 'not-the-password' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined });
+    expect(strip(wrong.body)).toEqual(strip(unknown.body));
+    expect(wrong.body.requestId).toEqual(wrong.headers['x-request-id']);
+  });
+
+  it('refuses malformed login bodies with 400 naming the field', async () => {
+    const res = await t.http().post('/v1/auth/login').send({ username: 42, password: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('username');
+    const extra = await t.http().post('/v1/auth/login').send({ username: 'a', password: 'b', isAdmin: true });
+    expect(extra.status).toBe(400);
+    expect(extra.body.message).toContain('isAdmin');
+    const proto = await t
+      .http()
+      .post('/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username":"a","password":"b","__proto__":{"admin":true}}');
+    expect(proto.status).toBe(400);
+  });
+
+  describe('forged and stale tokens give 401', () => {
+    let token: string;
+    beforeAll(async () => {
+      token = (await createUser(t, admin, 'auditor')).token;
+    });
+    const me = (value: string) => t.http().get('/v1/auth/me').set('Authorization', `Bearer ${value}`);
+
+    it('accepts the genuine token', async () => {
+      expect((await me(token)).status).toBe(200);
+    });
+    it('signed with another key', async () => {
+      const forged = signHs256(decodePayload(token), Buffer.alloc(32, 7));
+      expect((await me(forged)).status).toBe(401);
+    });
+    it('alg: none', async () => {
+      const payload = decodePayload(token);
+      const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
+      expect((await me(none)).status).toBe(401);
+    });
+    it('expired', async () => {
+      const payload = { ...decodePayload(token), iat: 1_600_000_000, exp: 1_600_000_900 };
+      expect((await me(signHs256(payload, t.config.keys.jwtSecret))).status).toBe(401);
+    });
+    it('tampered payload', async () => {
+      const [head, , sig] = token.split('.');
+      const payload = { ...decodePayload(token), sub: '00000000-0000-4000-8000-000000000000' };
+      expect((await me(`${head}.${b64url(payload)}.${sig}`)).status).toBe(401);
+    });
+    it('wrong audience or issuer, even when correctly signed', async () => {
+      const payload = decodePayload(token);
+      expect((await me(signHs256({ ...payload, aud: 'other' }, t.config.keys.jwtSecret))).status).toBe(401);
+      expect((await me(signHs256({ ...payload, iss: 'other' }, t.config.keys.jwtSecret))).status).toBe(401);
+    });
+    it('missing or malformed header', async () => {
+      expect((await t.http().get('/v1/auth/me')).status).toBe(401);
+      expect((await t.http().get('/v1/auth/me').set('Authorization', 'Basic abc')).status).toBe(401);
+      expect((await me('not.a.jwt')).status).toBe(401);
+    });
+  });
+
+  it('logout revokes the token at once', async () => {
+    const user = await createUser(t, admin, 'auditor');
+    const out = await t.http().post('/v1/auth/logout').set('Authorization', `Bearer ${user.token}`);
+    expect(out.status).toBe(204);
+    expect((await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${user.token}`)).status).toBe(401);
+  });
+
+  it('disabling a user, or changing their role, revokes their tokens at once', async () => {
+    const user = await createUser(t, admin, 'caseworker', officeId);
+    const other = await createUser(t, admin, 'caseworker', officeId);
+    const patch = (id: string, body: object) =>
+      t.http().patch(`/v1/users/${id}`).set('Authorization', `Bearer ${admin}`).send(body);
+    expect((await patch(user.id, { disabled: true })).status).toBe(200);
+    expect((await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${user.token}`)).status).toBe(401);
+    expect(
+      (await t.http().post('/v1/auth/login').send({ username: user.username, password: PASSWORD })).status,
+    ).toBe(401);
+
+    expect((await patch(other.id, { role: 'supervisor' })).status).toBe(200);
+    expect((await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${other.token}`)).status).toBe(
+      401,
+    );
+    const fresh = await login(t, other.username, PASSWORD);
+    const me = await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${fresh}`);
+    expect(me.body.role).toBe('supervisor');
+  });
+
+  it('25 failed logins for one account lead to 429 with Retry-After, and the right password is refused meanwhile', async () => {
+    const user = await createUser(t, admin, 'auditor');
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 25; i++) {
+      const res = await t
+        .http()
+        .post('/v1/auth/login')
+        .send({ username: user.username, password: `wrong-password-${i}` });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers['retry-after'];
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    const right = await t.http().post('/v1/auth/login').send({ username: user.username, password: PASSWORD });
+    expect(right.status).toBe(429);
+  });
+
+  it('never writes a password to a response or a log line', async () => {
+    const secret = 'canary-password-Zx81qv';
+    const res = await t
+      .http()
+      .post('/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ username: 'canaryuser', password: secret, role: 'auditor' });
+    expect(res.status).toBe(201);
+    expect(JSON.stringify(res.body)).not.toContain(secret);
+    await t.http().post('/v1/auth/login').send({ username: 'canaryuser', password: secret });
+    await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ username: 'canaryuser', password: `${secret}-wrong` });
+    const list = await t.http().get('/v1/users').set('Authorization', `Bearer ${admin}`);
+    expect(JSON.stringify(list.body)).not.toContain(secret);
+    expect(JSON.stringify(list.body)).not.toContain('argon2');
+    expect(t.logs.length).toBeGreaterThan(0);
+    expect(t.logs.join('\n')).not.toContain(secret);
+    const events = await t.db.query(`SELECT details::text AS d FROM audit_events`);
+    expect(events.rows.map((r: { d: string }) => r.d).join('\n')).not.toContain(secret);
+  });
+});

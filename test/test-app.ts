@@ -1,0 +1,75 @@
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import request from 'supertest';
+import { createApp } from '../src/app.js';
+import { AppConfig } from '../src/config/app-config.js';
+import { generateKeyBase64 } from '../src/crypto/index.js';
+import { createDatabaseIfMissing } from '../src/database/provision.js';
+
+export const ADMIN_PASSWORD = 'bootstrap-admin-password';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** supertest against the running app. */
+  http: () => ReturnType<typeof request>;
+  /** A superuser connection to this test's database (for tampering and inspection). */
+  db: pg.Client;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+export function testKeys(): Record<string, string> {
+  return {
+    FIELD_MASTER_KEYS: `k1:${generateKeyBase64()},k2:${generateKeyBase64()}`,
+    FIELD_MASTER_KEY_ID: 'k1',
+    PSEUDONYM_KEY: generateKeyBase64(),
+    BLIND_INDEX_KEY: generateKeyBase64(),
+    JWT_SECRET: generateKeyBase64(),
+  };
+}
+
+/** Boots the whole app on a fresh database of the test cluster, with real migrations. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const adminUrl = process.env.TEST_ADMIN_URL;
+  if (!adminUrl) throw new Error('TEST_ADMIN_URL is not set: run e2e tests through jest (global setup)');
+  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
+  await createDatabaseIfMissing(adminUrl, name);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+
+  const config = AppConfig.load({
+    NODE_ENV: 'test',
+    DATABASE_URL: url.toString(),
+    BOOTSTRAP_ADMIN_USERNAME: 'admin',
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LOG_LEVEL: 'info',
+    ...testKeys(),
+    ...env,
+  });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const app = await createApp(config, { logStream });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const db = new pg.Client({ connectionString: url.toString() });
+  await db.connect();
+  return {
+    app,
+    http: () => request(app.getHttpServer()),
+    db,
+    logs,
+    config,
+    async close() {
+      await db.end();
+      await app.close();
+    },
+  };
+}
