@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import type { Role } from '../../src/policy/index.js';
+import { ROLES } from '../../src/policy/index.js';
+import { adminToken, createOffice, createUser, usersOfEveryRole, type TestUser } from '../factories.js';
+import { startTestApp, type TestApp } from '../test-app.js';
+
+interface StoredEvent {
+  seq: string;
+  action: string;
+  outcome: string;
+  actor_id: string | null;
+  actor_role: string | null;
+  details: Record<string, unknown>;
+}
+
+describe('audit trail (e2e)', () => {
+  let t: TestApp;
+  let admin: string;
+  let officeId: string;
+  let users: Record<Role, TestUser>;
+  let patchTarget: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await adminToken(t);
+    officeId = (await createOffice(t, admin)).id;
+    users = await usersOfEveryRole(t, admin, officeId);
+    patchTarget = await createUser(t, admin, 'auditor');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const eventsOf = async (requestId: string): Promise<StoredEvent[]> =>
+    (await t.db.query(`SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq`, [requestId]))
+      .rows as StoredEvent[];
+
+  type Call = { method: 'get' | 'post' | 'patch'; path: () => string; body?: () => object };
+  const routes: {
+    name: string;
+    call: Call;
+    action: string;
+    allowed: readonly Role[];
+    auditsAllowed: boolean;
+  }[] = [
+    {
+      name: 'GET /v1/auth/me',
+      call: { method: 'get', path: () => '/v1/auth/me' },
+      action: 'auth.me',
+      allowed: ROLES,
+      auditsAllowed: false,
+    },
+    {
+      name: 'GET /v1/offices',
+      call: { method: 'get', path: () => '/v1/offices' },
+      action: 'office.list',
+      allowed: ['admin'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'POST /v1/offices',
+      call: {
+        method: 'post',
+        path: () => '/v1/offices',
+        body: () => ({ code: `M${randomUUID().slice(0, 8).toUpperCase()}`, name: 'x', countryCode: 'TH' }),
+      },
+      action: 'office.create',
+      allowed: ['admin'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/users',
+      call: { method: 'get', path: () => '/v1/users' },
+      action: 'user.list',
+      allowed: ['admin'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'POST /v1/users',
+      call: {
+        method: 'post',
+        path: () => '/v1/users',
+        body: () => ({
+          username: `u${randomUUID().slice(0, 8)}`,
+          password: 'long-enough-password',
+          role: 'auditor',
+        }),
+      },
+      action: 'user.create',
+      allowed: ['admin'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'PATCH /v1/users/:id',
+      call: {
+        method: 'patch',
+        path: () => `/v1/users/${patchTarget.id}`,
+        body: () => ({ approvedUntil: null }),
+      },
+      action: 'user.update',
+      allowed: ['admin'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/audit/events',
+      call: { method: 'get', path: () => '/v1/audit/events?limit=5' },
+      action: 'audit.read',
+      allowed: ['auditor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/audit/verify',
+      call: { method: 'get', path: () => '/v1/audit/verify' },
+      action: 'audit.verify',
+      allowed: ['auditor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/audit/events/export',
+      call: { method: 'get', path: () => '/v1/audit/events/export?from=2000-01-01T00:00:00Z' },
+      action: 'audit.export',
+      allowed: ['auditor'],
+      auditsAllowed: true,
+    },
+  ];
+  const callers: (Role | 'anonymous')[] = [...ROLES, 'anonymous'];
+
+  describe.each(routes)('$name', (route) => {
+    it.each(callers)('as %s: the contract status and exactly the expected audit event', async (caller) => {
+      const requestId = randomUUID();
+      let req = t.http()[route.call.method](route.call.path()).set('X-Request-Id', requestId);
+      const token = caller === 'anonymous' ? null : caller === 'admin' ? admin : users[caller].token;
+      if (token) req = req.set('Authorization', `Bearer ${token}`);
+      const res = route.call.body ? await req.send(route.call.body()) : await req;
+      const allowed = caller !== 'anonymous' && route.allowed.includes(caller);
+      const expected =
+        caller === 'anonymous' ? 401 : allowed ? (route.call.method === 'post' ? 201 : 200) : 403;
+      expect(res.status).toBe(expected);
+      expect(res.headers['x-request-id']).toBe(requestId);
+      const events = await eventsOf(requestId);
+      if (allowed && !route.auditsAllowed) {
+        expect(events).toEqual([]);
+        return;
+      }
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ action: route.action, outcome: allowed ? 'allowed' : 'denied' });
+      if (caller === 'anonymous')
+        expect(events[0]).toMatchObject({ actor_id: null, details: { reason: 'missing_token' } });
+      else if (!allowed) expect(events[0]).toMatchObject({ actor_role: caller, details: { reason: 'role' } });
+    });
+  });
+
+  it('records login success and failure: the account id when it exists, otherwise the attempted username, never the password', async () => {
+    const user = await createUser(t, admin, 'auditor');
+    const failedId = randomUUID();
+    await t
+      .http()
+      .post('/v1/auth/login')
+      .set('X-Request-Id', failedId)
+      .send({ username: user.username, password: 'Wrong-canary-99' });
+    const unknownId = randomUUID();
+    await t
+      .http()
+      .post('/v1/auth/login')
+      .set('X-Request-Id', unknownId)
+      .send({ username: 'ghost-user', password: 'Wrong-canary-99' });
+    const [failed] = await eventsOf(failedId);
+    const [unknown] = await eventsOf(unknownId);
+    expect(failed).toMatchObject({
+      action: 'auth.login',
+      outcome: 'denied',
+      actor_id: user.id,
+      details: { reason: 'bad_credentials' },
+    });
+    expect(failed.details).not.toHaveProperty('attemptedUsername');
+    expect(unknown).toMatchObject({
+      action: 'auth.login',
+      outcome: 'denied',
+      actor_id: null,
+      details: { attemptedUsername: 'ghost-user' },
+    });
+    const all = await t.db.query(`SELECT details::text AS d FROM audit_events`);
+    expect(all.rows.map((r: { d: string }) => r.d).join('')).not.toContain('Wrong-canary-99');
+  });
+
+  it('lists events with filters and a cursor that is stable while new events are appended', async () => {
+    const auditor = users.auditor.token;
+    const page1 = await t
+      .http()
+      .get(`/v1/audit/events?action=user.create&limit=2`)
+      .set('Authorization', `Bearer ${auditor}`);
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.items.every((e: { action: string }) => e.action === 'user.create')).toBe(true);
+    expect(Object.keys(page1.body.items[0]).sort()).toEqual(
+      [
+        'seq',
+        'at',
+        'actorId',
+        'actorRole',
+        'action',
+        'resourceType',
+        'resourceId',
+        'outcome',
+        'requestId',
+        'details',
+        'hash',
+      ].sort(),
+    );
+    await createUser(t, admin, 'auditor'); // appended meanwhile
+    const page2 = await t
+      .http()
+      .get(`/v1/audit/events?action=user.create&limit=2&cursor=${page1.body.nextCursor}`)
+      .set('Authorization', `Bearer ${auditor}`);
+    expect(page2.status).toBe(200);
+    const seqs = [...page1.body.items, ...page2.body.items].map((e: { seq: number }) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+    const byActor = await t
+      .http()
+      .get(`/v1/audit/events?actorId=${users.admin.id}`)
+      .set('Authorization', `Bearer ${auditor}`);
+    expect(byActor.body.items.every((e: { actorId: string }) => e.actorId === users.admin.id)).toBe(true);
+    for (const bad of [
+      'limit=0',
+      'limit=501',
+      'cursor=%%%',
+      'actorId=nope',
+      'action=case.hack',
+      'from=yesterday',
+    ]) {
+      const res = await t.http().get(`/v1/audit/events?${bad}`).set('Authorization', `Bearer ${auditor}`);
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('exports a time range as JSON Lines, one event per line', async () => {
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    const res = await t
+      .http()
+      .get(`/v1/audit/events/export?from=${from}`)
+      .set('Authorization', `Bearer ${users.auditor.token}`)
+      .buffer(true)
+      .parse((response, callback) => {
+        let data = '';
+        response.on('data', (chunk: Buffer) => (data += chunk.toString()));
+        response.on('end', () => callback(null, data));
+      });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('application/x-ndjson');
+    const lines = (res.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; hash: string });
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.every((e) => typeof e.seq === 'number' && e.hash.length === 64)).toBe(true);
+  });
+
+  it('the application role cannot UPDATE, DELETE or TRUNCATE audit events', async () => {
+    await t.db.query('SET ROLE ctr_app');
+    try {
+      await expect(t.db.query(`UPDATE audit_events SET outcome = 'allowed' WHERE seq = 1`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(t.db.query(`DELETE FROM audit_events WHERE seq = 1`)).rejects.toThrow(/permission denied/);
+      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/permission denied/);
+      await expect(t.db.query(`SELECT count(*) FROM audit_events`)).resolves.toBeTruthy();
+    } finally {
+      await t.db.query('RESET ROLE');
+    }
+    // Even the owner meets the append-only trigger.
+    await expect(t.db.query(`DELETE FROM audit_events WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+  });
+
+  it('fails closed: when the event cannot be written, the access fails with 5xx and nothing of it persists', async () => {
+    const code = `FC${Date.now().toString(36).toUpperCase()}`;
+    await t.db.query('REVOKE INSERT ON audit_events FROM ctr_app');
+    try {
+      const res = await t
+        .http()
+        .post('/v1/offices')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ code, name: 'Never stored', countryCode: 'TH' });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(JSON.stringify(res.body)).not.toContain(code);
+      expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+      const read = await t
+        .http()
+        .get('/v1/audit/events')
+        .set('Authorization', `Bearer ${users.auditor.token}`);
+      expect(read.status).toBeGreaterThanOrEqual(500);
+      expect(read.body.items).toBeUndefined();
+    } finally {
+      await t.db.query('GRANT INSERT ON audit_events TO ctr_app');
+    }
+    const stored = await t.db.query('SELECT 1 FROM offices WHERE code = $1', [code]);
+    expect(stored.rowCount).toBe(0);
+  });
+});
