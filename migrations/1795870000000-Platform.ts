@@ -20,7 +20,8 @@ export class Platform1795870000000 implements MigrationInterface {
         IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
           EXECUTE format('GRANT ctr_app TO %I', current_user);
         END IF;
-      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      -- Without ADMIN on ctr_app, the runtime login must be set up by the DBA (DATABASE_RUNTIME_URL).
+      EXCEPTION WHEN duplicate_object OR unique_violation OR insufficient_privilege THEN NULL;
       END $$`);
 
     await q.query(`

@@ -3,13 +3,14 @@ import helmet from '@fastify/helmet';
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { errorBody } from './common/error-response.js';
 import { describe } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
+import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
 import { newUuid } from './crypto/index.js';
 import { createRuntimeDataSource, runMigrations } from './database/data-source.js';
@@ -80,17 +81,7 @@ export async function createApp(
   app.enableVersioning({ type: VersioningType.URI });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Counter-trafficking case-record API')
-      .setDescription(
-        'Pseudonymized, encrypted case records; k-anonymous aggregates; a tamper-evident audit log.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app

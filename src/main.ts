@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import { ConfigError } from './config/env.schema.js';
 import { AppConfig } from './config/app-config.js';
 import { createApp } from './app.js';
 
 async function main(): Promise<void> {
+  // A local .env (git-ignored) is read when present; real environment variables win.
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
   let config: AppConfig;
   try {
     config = AppConfig.load();

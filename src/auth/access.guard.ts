@@ -35,12 +35,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (!rule) return denied('role', forbidden('This route is not available'));
     if (!request.headers.authorization) return denied('missing_token', unauthenticated());
 
-    let authenticated = false;
-    try {
-      authenticated = (await super.canActivate(context)) as boolean;
-    } catch {
-      authenticated = false;
-    }
+    const authenticated = await (super.canActivate(context) as Promise<boolean>).catch(() => false);
     if (!authenticated || !request.user) return denied('invalid_token', unauthenticated());
     if (rule.roles !== 'any' && !rule.roles.includes(request.user.role)) return denied('role', forbidden());
     return true;
