@@ -89,6 +89,27 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(proto.status).toBe(400);
   });
 
+  it('a body over the size limit is a 413 in the error shape, and unknown routes a 404', async () => {
+    const huge = await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ username: 'someone', password: 'x'.repeat(2 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(Object.keys(huge.body).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+    const missing = await t.http().get('/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ statusCode: 404, requestId: missing.headers['x-request-id'] });
+  });
+
+  it('sets security headers and echoes a well-formed X-Request-Id', async () => {
+    const res = await t.http().get('/health').set('X-Request-Id', 'client-trace-42');
+    expect(res.headers['x-request-id']).toBe('client-trace-42');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    const bad = await t.http().get('/health').set('X-Request-Id', 'bad id with spaces');
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   describe('forged and stale tokens give 401', () => {
     let token: string;
     beforeAll(async () => {
