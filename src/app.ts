@@ -4,11 +4,8 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { errorBody } from './common/error-response.js';
-import { describe } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
@@ -61,12 +58,6 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', String(request.id));
-  });
-  // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) get the contract's error shape.
-  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, message } = describe(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.status(status).send(errorBody(status, message, String(request.id)));
   });
   await app.register(helmet, {
     contentSecurityPolicy: {
