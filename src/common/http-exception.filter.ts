@@ -13,14 +13,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, message, headers } = describe(exception);
+    const { status, message, headers } = describeError(exception);
     if (status >= 500) request.log.error({ err: exception }, 'request failed');
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     void reply.status(status).send(errorBody(status, message, String(request.id)));
   }
 }
 
-export function describe(exception: unknown): {
+function describeError(exception: unknown): {
   status: number;
   message: string;
   headers: Record<string, string>;
