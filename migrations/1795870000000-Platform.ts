@@ -94,6 +94,41 @@ export class Platform1795870000000 implements MigrationInterface {
       CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
       FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()`);
 
+    // Appends one event to the hash chain: takes the chain lock (held until commit), reads the head,
+    // and links the new event, all in one statement. The caller computes content_hash (src/audit/hash-chain.ts).
+    await q.query(`
+      CREATE FUNCTION audit_append(
+        p_actor_id uuid, p_actor_role text, p_action text, p_resource_type text, p_resource_id text,
+        p_outcome text, p_request_id text, p_details jsonb, p_content_hash text
+      ) RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+      DECLARE
+        v_seq bigint;
+        v_prev text;
+        v_at timestamptz;
+        v_hash text;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(7401113);
+        -- A new statement after the lock: in READ COMMITTED it sees every event committed before us.
+        SELECT seq, hash INTO v_seq, v_prev FROM audit_events ORDER BY seq DESC LIMIT 1;
+        v_seq := coalesce(v_seq, 0) + 1;
+        v_prev := coalesce(v_prev, repeat('0', 64));
+        v_at := date_trunc('milliseconds', clock_timestamp());
+        v_hash := encode(sha256(convert_to(
+          v_prev || '|' || v_seq || '|' ||
+          to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|' || p_content_hash, 'UTF8')), 'hex');
+        INSERT INTO audit_events
+          (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome, request_id, details, prev_hash, hash)
+        VALUES (v_seq, v_at, p_actor_id, p_actor_role, p_action, p_resource_type, p_resource_id, p_outcome,
+                p_request_id, p_details, v_prev, v_hash);
+        RETURN v_seq;
+      END $$`);
+    await q.query(
+      `REVOKE ALL ON FUNCTION audit_append(uuid, text, text, text, text, text, text, jsonb, text) FROM PUBLIC`,
+    );
+    await q.query(
+      `GRANT EXECUTE ON FUNCTION audit_append(uuid, text, text, text, text, text, text, jsonb, text) TO ctr_app`,
+    );
+
     await q.query(`GRANT USAGE ON SCHEMA public TO ctr_app`);
     await q.query(`GRANT SELECT, INSERT, UPDATE ON offices, users TO ctr_app`);
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON sessions, login_throttle TO ctr_app`);
@@ -101,6 +136,7 @@ export class Platform1795870000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION audit_append(uuid, text, text, text, text, text, text, jsonb, text)`);
     await q.query(`DROP TABLE audit_events`);
     await q.query(`DROP FUNCTION audit_events_append_only()`);
     await q.query(`DROP TABLE login_throttle`);

@@ -9,14 +9,7 @@ import {
   type AuditOutcome,
   type DenialReason,
 } from './audit-actions.js';
-import {
-  chainStart,
-  checkLink,
-  eventHash,
-  GENESIS_HASH,
-  type ChainedEventContent,
-  type StoredChainedEvent,
-} from './hash-chain.js';
+import { chainStart, checkLink, contentHash, type StoredChainedEvent } from './hash-chain.js';
 
 export interface AuditEventInput {
   action: AuditAction;
@@ -43,8 +36,6 @@ export interface AuditFilter {
 export type VerifyResult =
   { ok: true; checked: number; headHash: string } | { ok: false; checked: number; firstBadSeq: number };
 
-/** One key for the transaction-scoped advisory lock that orders appends to the chain. */
-const CHAIN_LOCK_KEY = 7_401_113;
 const BATCH = 5000;
 
 interface EventRow {
@@ -83,23 +74,15 @@ export class AuditService {
 
   /**
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
-   * (and so the access) fails. Call it as the last statement before commit: the chain lock is held from
-   * here to commit only, so requests are serialized for the append, not for their whole duration.
-   * The transaction must be READ COMMITTED (the default) so the head read after the lock is current.
+   * (and so the access) fails. Call it as the last statement before commit: audit_append() takes the chain
+   * lock, which is held from this one statement to commit, so requests are serialized for the append only,
+   * not for their whole duration. The transaction must be READ COMMITTED (the default).
    */
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const details = input.details ?? {};
     checkDetails(input.action, details);
-    await em.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-    const [head] = (await em.query(
-      `SELECT date_trunc('milliseconds', clock_timestamp()) AS now, h.seq, h.hash
-         FROM (SELECT 1) AS one
-         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS h ON true`,
-    )) as { now: Date; seq: string | null; hash: string | null }[];
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
-    const content: ChainedEventContent = {
-      seq: head.seq === null ? 1 : Number(head.seq) + 1,
-      at: head.now.toISOString(),
+    const content = {
       actorId: actor.id,
       actorRole: actor.role,
       action: input.action,
@@ -108,27 +91,18 @@ export class AuditService {
       outcome: input.outcome,
       requestId: ctx.requestId,
       details,
-      prevHash: head.hash ?? GENESIS_HASH,
     };
-    await em.query(
-      `INSERT INTO audit_events
-         (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome, request_id, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        content.seq,
-        content.at,
-        content.actorId,
-        content.actorRole,
-        content.action,
-        content.resourceType,
-        content.resourceId,
-        content.outcome,
-        content.requestId,
-        JSON.stringify(details),
-        content.prevHash,
-        eventHash(content),
-      ],
-    );
+    await em.query(`SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      content.actorId,
+      content.actorRole,
+      content.action,
+      content.resourceType,
+      content.resourceId,
+      content.outcome,
+      content.requestId,
+      JSON.stringify(details),
+      contentHash(content),
+    ]);
   }
 
   /** Records an event in a transaction of its own (denials and failed logins: nothing else happens). */

@@ -30,12 +30,10 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** hash_n = SHA-256(canonical(content_n) including prevHash = hash_{n-1}). */
-export function eventHash(event: ChainedEventContent): string {
+/** SHA-256 of the event's own content (who, what, outcome, details): computed by the service before appending. */
+export function contentHash(event: Omit<ChainedEventContent, 'seq' | 'at' | 'prevHash'>): string {
   return sha256Hex(
     canonicalJson([
-      event.seq,
-      event.at,
       event.actorId,
       event.actorRole,
       event.action,
@@ -44,9 +42,17 @@ export function eventHash(event: ChainedEventContent): string {
       event.outcome,
       event.requestId,
       event.details,
-      event.prevHash,
     ]),
   );
+}
+
+/**
+ * hash_n = SHA-256(`${hash_(n-1)}|${seq}|${at}|${contentHash}`), with `at` in ISO 8601 UTC to the millisecond.
+ * The database function audit_append() computes the same link (migrations/…-Platform.ts) while it holds the
+ * chain lock, so that seq, time and link are assigned in commit order in one statement.
+ */
+export function eventHash(event: ChainedEventContent): string {
+  return sha256Hex(`${event.prevHash}|${event.seq}|${event.at}|${contentHash(event)}`);
 }
 
 export interface StoredChainedEvent extends ChainedEventContent {
