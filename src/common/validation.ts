@@ -2,6 +2,7 @@ import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
 import { validationFailed, DomainError } from './errors.js';
+import { rejectReservedKeys } from './reserved-keys.js';
 
 /**
  * "subject.givenName must be a string; property foo should not exist". Constraint messages name the
@@ -29,9 +30,16 @@ const OPTIONS = {
 export const validationException = (errors: ValidationError[]): DomainError =>
   validationFailed(`Validation failed: ${describeValidationErrors(errors).join('; ')}`);
 
+/** Nest strips `__proto__`, `constructor` and `prototype` keys silently; the contract refuses them (400). */
+class StrictValidationPipe extends ValidationPipe {
+  protected override stripProtoKeys(value: unknown): void {
+    rejectReservedKeys(value);
+  }
+}
+
 /** The global pipe: unknown fields are refused, every field validated, values never echoed. */
 export const createValidationPipe = () =>
-  new ValidationPipe({ ...OPTIONS, transform: true, exceptionFactory: validationException });
+  new StrictValidationPipe({ ...OPTIONS, transform: true, exceptionFactory: validationException });
 
 /** The same validation, for a body checked before pipes run (in a guard). */
 export async function validateBody<T extends object>(cls: ClassConstructor<T>, body: unknown): Promise<T> {

@@ -110,6 +110,22 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('a NUL character in a body or query is a 400, never a 500', async () => {
+    const login = await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ username: 'a\u0000b', password: 'whatever-it-is' });
+    expect(login.status).toBe(400);
+    expect(login.body.message).toContain('username');
+    const office = await t
+      .http()
+      .post('/v1/offices')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ code: 'NUL-1', name: 'x\u0000y', countryCode: 'PH' });
+    expect(office.status).toBe(400);
+    expect(office.body.message).toContain('name');
+  });
+
   describe('forged and stale tokens give 401', () => {
     let token: string;
     beforeAll(async () => {
