@@ -3,8 +3,8 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CasesModule } from './cases/cases.module.js';
 import { AllExceptionsFilter } from './common/http-exception.filter.js';
-import { NoNulCharactersPipe } from './common/no-nul.pipe.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -23,11 +23,11 @@ export class AppModule {
         AuditModule,
         AuthModule,
         UsersModule,
+        CasesModule,
       ],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_PIPE, useClass: NoNulCharactersPipe },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

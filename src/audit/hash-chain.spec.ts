@@ -1,12 +1,6 @@
 import fc from 'fast-check';
-import {
-  canonicalJson,
-  chainStart,
-  checkLink,
-  eventHash,
-  GENESIS_HASH,
-  type StoredChainedEvent,
-} from './hash-chain.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { chainStart, checkLink, eventHash, GENESIS_HASH, type StoredChainedEvent } from './hash-chain.js';
 
 function chain(n: number): StoredChainedEvent[] {
   const events: StoredChainedEvent[] = [];

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../common/canonical-json.js';
 import { sha256Hex } from '../crypto/index.js';
 
 /** The hash before the first event. */
@@ -16,18 +17,6 @@ export interface ChainedEventContent {
   requestId: string | null;
   details: unknown;
   prevHash: string;
-}
-
-/** JSON with object keys sorted at every level, so jsonb's key reordering cannot change a hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 /** SHA-256 of the event's own content (who, what, outcome, details): computed by the service before appending. */

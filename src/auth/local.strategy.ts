@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import { contextOf, type AppRequest } from '../common/request-context.js';
-import { validationFailed } from '../common/errors.js';
-import { findNul } from '../common/no-nul.pipe.js';
 import { validateBody } from '../common/validation.js';
 import { AuthService, type Account } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -26,8 +24,6 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
 export class LocalAuthGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AppRequest>();
-    const path = findNul(request.body);
-    if (path) throw validationFailed(`Validation failed: ${path} must not contain NUL characters`);
     await validateBody(LoginDto, request.body);
     return (await super.canActivate(context)) as boolean;
   }

@@ -1,8 +1,8 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
 import { validationFailed, DomainError } from './errors.js';
-import { rejectReservedKeys } from './reserved-keys.js';
+import { assertSafeInput } from './safe-input.js';
 
 /**
  * "subject.givenName must be a string; property foo should not exist". Constraint messages name the
@@ -30,10 +30,14 @@ const OPTIONS = {
 export const validationException = (errors: ValidationError[]): DomainError =>
   validationFailed(`Validation failed: ${describeValidationErrors(errors).join('; ')}`);
 
-/** Nest strips `__proto__`, `constructor` and `prototype` keys silently; the contract refuses them (400). */
+/**
+ * Every body, query and parameter goes through assertSafeInput first (reserved keys and NUL characters are
+ * a 400; Nest would strip reserved keys silently), then class-validator.
+ */
 class StrictValidationPipe extends ValidationPipe {
-  protected override stripProtoKeys(value: unknown): void {
-    rejectReservedKeys(value);
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') assertSafeInput(value);
+    return super.transform(value, metadata);
   }
 }
 
@@ -46,6 +50,7 @@ export async function validateBody<T extends object>(cls: ClassConstructor<T>, b
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw validationFailed('Validation failed: the body must be a JSON object');
   }
+  assertSafeInput(body);
   const instance = plainToInstance(cls, body);
   const errors = await validate(instance, OPTIONS);
   if (errors.length > 0) throw validationException(errors);

@@ -1,8 +1,13 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 of `data` (strings as UTF-8), lowercase hex. */
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** HMAC-SHA256 of `data` (strings as UTF-8) under `key`, lowercase hex. */
+export function hmacSha256Hex(key: Buffer, data: string | Buffer): string {
+  return createHmac('sha256', key).update(data).digest('hex');
 }
 
 /** A uniformly distributed integer in [0, 2^32), from the CSPRNG. */

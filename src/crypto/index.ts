@@ -24,4 +24,4 @@ export {
   parseKey,
   parseMasterKeys,
 } from './keys.js';
-export { newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
+export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
+import type { BlindIndexField } from '../crypto/index.js';
+import { CaseAccessService } from './case-access.service.js';
+import { CaseCryptoService } from './case-crypto.service.js';
+import { caseScopeCondition } from './case-scope.js';
+import { CaseEntity } from './case.entity.js';
+import { columnsFor, type CaseRow, type CaseView } from './case-view.js';
+import type { ListCasesQueryDto } from './dto/case.dto.js';
+
+export const DEFAULT_LIMIT = 50;
+
+type Cursor = [createdAt: string, id: string];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isCursor = (v: unknown): v is Cursor =>
+  Array.isArray(v) &&
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
+
+const BLIND_INDEX_COLUMNS = {
+  givenName: 'bi_given_name',
+  familyName: 'bi_family_name',
+  documentNumber: 'bi_document_number',
+} as const satisfies Record<BlindIndexField, string>;
+
+const FILTER_NAMES = ['givenName', 'familyName', 'documentNumber', 'pseudonym', 'updatedSince'] as const;
+
+export interface CasePage {
+  items: CaseView[];
+  nextCursor: string | null;
+}
+
+/**
+ * GET /v1/cases: the caller's office's cases ordered by (createdAt, id), with blind-index search.
+ * Blind indexes collide by design, so candidates are decrypted and compared on normalized values; pages
+ * are filled from further candidates until `limit` true matches are found or the candidates run out.
+ */
+@Injectable()
+export class CaseSearchService {
+  constructor(
+    private readonly access: CaseAccessService,
+    private readonly crypto: CaseCryptoService,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(ctx: RequestContext, query: ListCasesQueryDto): Promise<CasePage> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    let after = query.cursor === undefined ? null : decodeCursor(query.cursor, isCursor);
+    const searched = (Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]).filter(
+      (field) => query[field] !== undefined,
+    );
+    return this.access.run(ctx, 'case.list', null, async (em, actor) => {
+      const matches: CaseView[] = [];
+      const cursors: Cursor[] = [];
+      for (;;) {
+        const batch = await this.candidates(em, actor, query, after, limit + 1);
+        for (const row of batch) {
+          const opened = this.access.open(actor, row);
+          const real = searched.every(
+            (field) => opened !== null && this.crypto.matches(field, query[field] as string, opened.subject),
+          );
+          if (real) {
+            matches.push(this.access.view(actor, row, opened));
+            cursors.push([(row.createdAt as Date).toISOString(), row.id]);
+          }
+        }
+        if (matches.length > limit || batch.length <= limit) break;
+        const last = batch[batch.length - 1];
+        after = [(last.createdAt as Date).toISOString(), last.id];
+      }
+      const items = matches.slice(0, limit);
+      const nextCursor = matches.length > limit ? encodeCursor(cursors[limit - 1]) : null;
+      await this.audit.record(em, ctx, {
+        action: 'case.list',
+        outcome: 'allowed',
+        resourceType: 'case',
+        details: {
+          filters: FILTER_NAMES.filter((name) => query[name] !== undefined),
+          count: items.length,
+          limit,
+        },
+      });
+      return { items, nextCursor };
+    });
+  }
+
+  private candidates(
+    em: EntityManager,
+    actor: AuthenticatedPrincipal,
+    query: ListCasesQueryDto,
+    after: Cursor | null,
+    take: number,
+  ): Promise<CaseRow[]> {
+    const scope = caseScopeCondition(actor, 'c.office_id');
+    const columns = [...new Set([...columnsFor(actor.role), 'createdAt'])];
+    const qb = em
+      .createQueryBuilder(CaseEntity, 'c')
+      .select(columns.map((column) => `c.${column}`))
+      .where(scope.where, scope.params);
+    for (const field of Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]) {
+      const value = query[field];
+      if (value !== undefined) {
+        qb.andWhere(`c.${BLIND_INDEX_COLUMNS[field]} = :bi_${field}`, {
+          [`bi_${field}`]: this.crypto.blindIndex(field, value),
+        });
+      }
+    }
+    if (query.pseudonym !== undefined)
+      qb.andWhere('c.pseudonym = :pseudonym', { pseudonym: query.pseudonym });
+    if (query.updatedSince !== undefined) {
+      qb.andWhere('c.updated_at >= :updatedSince', { updatedSince: new Date(query.updatedSince) });
+    }
+    if (after !== null) {
+      qb.andWhere('(c.created_at, c.id) > (:afterCreatedAt, :afterId)', {
+        afterCreatedAt: new Date(after[0]),
+        afterId: after[1],
+      });
+    }
+    return qb.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(take).getMany();
+  }
+}

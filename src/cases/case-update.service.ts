@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { DomainError, validationFailed } from '../common/errors.js';
+import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
+import { CASE_FIELD_NAMES } from '../policy/index.js';
+import { CaseAccessService } from './case-access.service.js';
+import { CaseCryptoService, toSubject } from './case-crypto.service.js';
+import { caseScopeCondition } from './case-scope.js';
+import { CaseEntity } from './case.entity.js';
+import { columnsFor, type CaseRow } from './case-view.js';
+import type { VersionedCase } from './cases.service.js';
+import { derive } from './derivation.js';
+import type { UpdateCaseDto } from './dto/case.dto.js';
+import { parseIfMatch } from './if-match.js';
+
+const ATTRIBUTES = [
+  'registrationDate',
+  'gender',
+  'citizenship',
+  'countryOfExploitation',
+  'exploitationTypes',
+  'meansOfControl',
+  'labourSectors',
+  'sexualExploitationTypes',
+  'recruiterRelationships',
+  'isAbduction',
+] as const;
+
+const stale = () =>
+  new DomainError('PRECONDITION_FAILED', 'The case has changed: If-Match names an old version');
+const erased = () => new DomainError('CONFLICT', 'The case is erased');
+
+/**
+ * PATCH /v1/cases/:id with optimistic locking. The UPDATE itself carries `version = <If-Match>`, so of
+ * concurrent writers based on one version exactly one succeeds (the others re-check the predicate
+ * against the committed row and update nothing: 412).
+ */
+@Injectable()
+export class CaseUpdateService {
+  constructor(
+    private readonly access: CaseAccessService,
+    private readonly crypto: CaseCryptoService,
+    private readonly audit: AuditService,
+  ) {}
+
+  update(
+    ctx: RequestContext,
+    id: string,
+    input: UpdateCaseDto,
+    ifMatch: string | undefined,
+  ): Promise<VersionedCase> {
+    return this.access.run(ctx, 'case.update', id, async (em, actor) => {
+      this.access.checkWrites(actor, input);
+      const changedFields = CASE_FIELD_NAMES.filter(
+        (field) => (input as Record<string, unknown>)[field] !== undefined,
+      );
+      if (changedFields.length === 0) throw validationFailed('Validation failed: the body changes no field');
+      const accepted = parseIfMatch(ifMatch);
+      if (accepted === null) {
+        throw new DomainError('PRECONDITION_REQUIRED', 'If-Match with the current ETag is required');
+      }
+
+      const row = await this.access.load(em, actor, id, [
+        ...columnsFor(actor.role),
+        'registrationDate',
+        'keyId',
+        'wrappedKey',
+        'subjectCt',
+      ]);
+      if (row.erasedAt !== null) throw erased();
+      if (!accepted.includes(row.version)) throw stale();
+
+      const changes = this.changes(row, input);
+      const scope = caseScopeCondition(actor, 'office_id');
+      const result = await em
+        .createQueryBuilder()
+        .update(CaseEntity)
+        .set({
+          ...changes,
+          version: () => 'version + 1',
+          updatedAt: () => "date_trunc('milliseconds', now())",
+        })
+        .where('id = :id AND version = :expected AND erased_at IS NULL', { id, expected: row.version })
+        .andWhere(scope.where, scope.params)
+        .execute();
+      if (result.affected !== 1) await this.whyNotUpdated(em, actor, id);
+
+      const updated = await this.access.load(em, actor, id, columnsFor(actor.role));
+      const view = this.access.view(actor, updated);
+      await this.audit.record(em, ctx, {
+        action: 'case.update',
+        outcome: 'allowed',
+        resourceType: 'case',
+        resourceId: id,
+        details: { changedFields, version: updated.version },
+      });
+      return { view, version: updated.version };
+    });
+  }
+
+  /** The column values of the PATCH: attributes as given, re-sealed identity, recomputed derivations. */
+  private changes(row: CaseRow, input: UpdateCaseDto): Partial<CaseEntity> {
+    const changes: Partial<CaseEntity> = {};
+    for (const attribute of ATTRIBUTES) {
+      const value = input[attribute];
+      if (value !== undefined) Object.assign(changes, { [attribute]: value });
+    }
+    if (input.consent !== undefined) changes.consentResearch = input.consent.research;
+
+    const subject = input.subject === undefined ? undefined : toSubject(input.subject);
+    if (subject !== undefined || input.narrative !== undefined) {
+      Object.assign(changes, this.crypto.reseal(row, { subject, narrative: input.narrative }));
+    }
+    if (subject !== undefined) Object.assign(changes, this.crypto.indexes(subject));
+    if (subject !== undefined || input.registrationDate !== undefined) {
+      const dateOfBirth = (subject ?? this.crypto.open(row).subject).dateOfBirth;
+      Object.assign(changes, derive(input.registrationDate ?? (row.registrationDate as string), dateOfBirth));
+    }
+    return changes;
+  }
+
+  /** The conditional UPDATE matched nothing: the row was erased or re-versioned meanwhile. */
+  private async whyNotUpdated(em: EntityManager, actor: AuthenticatedPrincipal, id: string): Promise<never> {
+    const now = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
+    throw now.erasedAt !== null ? erased() : stale();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * From a stored row to the response: which entity columns each case field needs (fed to the policy's
+ * selectedColumns, so hidden fields are never fetched), and the record handed to the policy's project().
+ * Pure: no Nest, no database, no crypto.
+ */
+import { project, selectedColumns, type CaseField, type Role } from '../policy/index.js';
+import type { CaseEntity } from './case.entity.js';
+
+export interface Subject {
+  givenName: string;
+  familyName: string | null;
+  dateOfBirth: string | null;
+  documentNumber: string | null;
+  phone: string | null;
+  address: string | null;
+}
+
+/** The decrypted parts of a case. */
+export interface OpenedCase {
+  subject: Subject;
+  narrative: string | null;
+}
+
+export type CaseColumn = Exclude<keyof CaseEntity, 'recordKey'>;
+export type CaseRow = Pick<CaseEntity, 'id' | 'officeId' | 'erasedAt' | 'version'> & Partial<CaseEntity>;
+export type CaseView = Partial<Record<CaseField, unknown>>;
+
+const ENCRYPTED = ['keyId', 'wrappedKey'] as const;
+
+/** The entity columns behind each case field. */
+export const COLUMNS_BY_FIELD = {
+  id: ['id'],
+  officeId: ['officeId'],
+  pseudonym: ['pseudonym'],
+  version: ['version'],
+  createdAt: ['createdAt'],
+  createdBy: ['createdBy'],
+  updatedAt: ['updatedAt'],
+  erasedAt: ['erasedAt'],
+  subject: ['subjectCt', ...ENCRYPTED],
+  narrative: ['narrativeCt', ...ENCRYPTED],
+  registrationDate: ['registrationDate'],
+  gender: ['gender'],
+  citizenship: ['citizenship'],
+  countryOfExploitation: ['countryOfExploitation'],
+  exploitationTypes: ['exploitationTypes'],
+  meansOfControl: ['meansOfControl'],
+  labourSectors: ['labourSectors'],
+  sexualExploitationTypes: ['sexualExploitationTypes'],
+  recruiterRelationships: ['recruiterRelationships'],
+  isAbduction: ['isAbduction'],
+  ageBroad: ['ageBroad'],
+  majorityStatus: ['majorityStatus'],
+  yearOfRegistration: ['yearOfRegistration'],
+  consent: ['consentResearch'],
+} as const satisfies Record<CaseField, readonly CaseColumn[]>;
+
+/** Columns every query path needs to scope, version and recognise erased rows (all metadata). */
+const ALWAYS: readonly CaseColumn[] = ['id', 'officeId', 'erasedAt', 'version'];
+
+/** The columns to fetch for `role`: the policy's selection plus the bookkeeping metadata. */
+export function columnsFor(role: Role): CaseColumn[] {
+  return [...new Set<CaseColumn>([...ALWAYS, ...(selectedColumns(role, COLUMNS_BY_FIELD) as CaseColumn[])])];
+}
+
+const ATTRIBUTE_COLUMNS = [
+  'registrationDate',
+  'gender',
+  'citizenship',
+  'countryOfExploitation',
+  'exploitationTypes',
+  'meansOfControl',
+  'labourSectors',
+  'sexualExploitationTypes',
+  'recruiterRelationships',
+  'isAbduction',
+  'ageBroad',
+  'majorityStatus',
+  'yearOfRegistration',
+] as const satisfies readonly (CaseField & CaseColumn)[];
+
+const iso = (d: Date | null | undefined) => (d instanceof Date ? d.toISOString() : (d ?? null));
+
+/**
+ * The full record of the fetched columns (a field whose columns were not fetched is absent). An erased
+ * case is metadata only. `opened` is given only when the caller may read subject or narrative.
+ */
+export function caseRecord(row: CaseRow, opened: OpenedCase | null): CaseView {
+  const record: CaseView = { id: row.id, officeId: row.officeId };
+  if (row.pseudonym !== undefined) record.pseudonym = row.pseudonym;
+  record.version = row.version;
+  if (row.createdAt !== undefined) record.createdAt = iso(row.createdAt);
+  if (row.createdBy !== undefined) record.createdBy = row.createdBy;
+  if (row.updatedAt !== undefined) record.updatedAt = iso(row.updatedAt);
+  record.erasedAt = iso(row.erasedAt);
+  if (row.erasedAt !== null) return record;
+  if (opened !== null) {
+    record.subject = { ...opened.subject };
+    record.narrative = opened.narrative;
+  }
+  for (const column of ATTRIBUTE_COLUMNS) {
+    if (row[column] !== undefined) record[column] = row[column];
+  }
+  if (row.consentResearch !== undefined) record.consent = { research: row.consentResearch };
+  return record;
+}
+
+/** The case as `role` may see it. */
+export function caseView(role: Role, row: CaseRow, opened: OpenedCase | null): CaseView {
+  return project(role, caseRecord(row, opened));
+}

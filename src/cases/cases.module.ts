@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { CaseAccessService } from './case-access.service.js';
+import { CaseCreateService } from './case-create.service.js';
+import { CaseCryptoService } from './case-crypto.service.js';
+import { CaseDuplicatesService } from './case-duplicates.service.js';
+import { CaseSearchService } from './case-search.service.js';
+import { CaseUpdateService } from './case-update.service.js';
+import { CasesController } from './cases.controller.js';
+import { CasesService } from './cases.service.js';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [CasesController],
+  providers: [
+    CaseCryptoService,
+    CaseAccessService,
+    CasesService,
+    CaseCreateService,
+    CaseUpdateService,
+    CaseSearchService,
+    CaseDuplicatesService,
+  ],
+})
+export class CasesModule {}

@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  AGE_BROAD,
+  EXPLOITATION_TYPES,
+  GENDERS,
+  LABOUR_SECTORS,
+  MAJORITY_STATUS,
+  MEANS_OF_CONTROL,
+  RECRUITER_RELATIONSHIPS,
+  SEXUAL_EXPLOITATION_TYPES,
+} from '../ctdc.js';
+
+export class SubjectViewDto {
+  @ApiProperty() givenName!: string;
+  @ApiProperty({ nullable: true, type: String }) familyName!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) dateOfBirth!: string | null;
+  @ApiProperty({ nullable: true, type: String }) documentNumber!: string | null;
+  @ApiProperty({ nullable: true, type: String }) phone!: string | null;
+  @ApiProperty({ nullable: true, type: String }) address!: string | null;
+}
+
+export class ConsentViewDto {
+  @ApiProperty() research!: boolean;
+}
+
+/**
+ * A case as the caller's role may see it (DATA.md). Metadata is present for every role that reads
+ * cases; caseworkers and supervisors also get subject, narrative and attributes; auditors get metadata
+ * and consent only. An erased case shows metadata only.
+ */
+export class CaseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) officeId!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    pattern: '^[0-9a-f]{64}$',
+    description: 'Keyed hash of the normalized identity; null once erased',
+  })
+  pseudonym!: string | null;
+  @ApiProperty({ minimum: 1 }) version!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'uuid' }) createdBy!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) erasedAt!: string | null;
+
+  @ApiPropertyOptional({ type: SubjectViewDto, description: 'caseworker, supervisor' })
+  subject?: SubjectViewDto;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'caseworker, supervisor' })
+  narrative?: string | null;
+  @ApiPropertyOptional({ format: 'date' }) registrationDate?: string;
+  @ApiPropertyOptional({ enum: GENDERS }) gender?: string;
+  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' }) citizenship?: string;
+  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' }) countryOfExploitation?: string;
+  @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes?: string[];
+  @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true }) meansOfControl?: string[];
+  @ApiPropertyOptional({ enum: LABOUR_SECTORS, isArray: true }) labourSectors?: string[];
+  @ApiPropertyOptional({ enum: SEXUAL_EXPLOITATION_TYPES, isArray: true })
+  sexualExploitationTypes?: string[];
+  @ApiPropertyOptional({ enum: RECRUITER_RELATIONSHIPS, isArray: true }) recruiterRelationships?: string[];
+  @ApiPropertyOptional({ nullable: true, type: Boolean }) isAbduction?: boolean | null;
+  @ApiPropertyOptional({ enum: AGE_BROAD }) ageBroad?: string;
+  @ApiPropertyOptional({ enum: MAJORITY_STATUS }) majorityStatus?: string;
+  @ApiPropertyOptional() yearOfRegistration?: number;
+  @ApiPropertyOptional({ type: ConsentViewDto, description: 'caseworker, supervisor, auditor' })
+  consent?: ConsentViewDto;
+}
+
+export class CasePageDto {
+  @ApiProperty({ type: [CaseDto] }) items!: CaseDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page' })
+  nextCursor!: string | null;
+}
+
+export class DuplicateOfficeDto {
+  @ApiProperty() officeCode!: string;
+  @ApiProperty({ minimum: 1 }) count!: number;
+}
+
+export class DuplicatesDto {
+  @ApiProperty({ type: [DuplicateOfficeDto] }) items!: DuplicateOfficeDto[];
+}

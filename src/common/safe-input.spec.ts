@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { DomainError } from './errors.js';
+import { assertSafeInput } from './safe-input.js';
+
+describe('assertSafeInput', () => {
+  it.each([
+    ['{"constructor":{"prototype":{}}}', 'property constructor should not exist'],
+    ['{"a":{"__proto__":{"x":1}}}', 'property a.__proto__ should not exist'],
+    ['{"a":[{"b":1},{"prototype":1}]}', 'property a[1].prototype should not exist'],
+    ['{"subject":{"givenName":"Am\\u0000ina"}}', 'subject.givenName must not contain NUL characters'],
+    ['{"tags":["ok","x\\u0000"]}', 'tags[1] must not contain NUL characters'],
+  ])('refuses %s: "%s"', (json, message) => {
+    expect(() => assertSafeInput(JSON.parse(json))).toThrow(message);
+  });
+
+  it('never echoes the refused value', () => {
+    expect(() => assertSafeInput({ subject: { givenName: 'Am\u0000ina' } })).not.toThrow(/Am/);
+  });
+
+  it('accepts any JSON without reserved keys or NUL characters', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        fc.pre(!/"(__proto__|constructor|prototype)"/.test(text) && !text.includes('\\u0000'));
+        expect(() => assertSafeInput(JSON.parse(text))).not.toThrow();
+      }),
+    );
+  });
+
+  it('throws a domain error (a 400), never anything else', () => {
+    try {
+      assertSafeInput({ constructor: 1 });
+    } catch (error) {
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).code).toBe('VALIDATION_FAILED');
+    }
+    expect.assertions(2);
+  });
+});
