@@ -70,3 +70,42 @@ export async function usersOfEveryRole(
   );
   return Object.fromEntries(entries) as Record<Role, TestUser>;
 }
+
+/** The contract's example case (API.md), with overrides. */
+export function exampleCase(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    subject: {
+      givenName: 'Amina',
+      familyName: 'Haddad',
+      dateOfBirth: '2004-05-17',
+      documentNumber: 'P1234567',
+    },
+    narrative: 'Recruited through a job advert.',
+    registrationDate: '2021-03-02',
+    gender: 'female',
+    citizenship: 'PH',
+    countryOfExploitation: 'MY',
+    exploitationTypes: ['forcedLabour'],
+    labourSectors: ['domesticWork'],
+    meansOfControl: ['withholdsDocuments', 'restrictsMovement'],
+    sexualExploitationTypes: [],
+    recruiterRelationships: ['other'],
+    isAbduction: false,
+    consent: { research: true },
+    ...overrides,
+  };
+}
+
+export async function createCase(
+  t: TestApp,
+  token: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; version: number }> {
+  const res = await t
+    .http()
+    .post('/v1/cases')
+    .set('Authorization', `Bearer ${token}`)
+    .send(exampleCase(overrides));
+  if (res.status !== 201) throw new Error(`case creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; version: number };
+}

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../../src/policy/index.js';
 import { ROLES } from '../../src/policy/index.js';
-import { adminToken, createOffice, createUser, usersOfEveryRole, type TestUser } from '../factories.js';
+import {
+  adminToken,
+  createCase,
+  createOffice,
+  createUser,
+  exampleCase,
+  usersOfEveryRole,
+  type TestUser,
+} from '../factories.js';
 import { startTestApp, type TestApp } from '../test-app.js';
 
 interface StoredEvent {
@@ -25,6 +33,7 @@ describe('audit trail (e2e)', () => {
     admin = await adminToken(t);
     officeId = (await createOffice(t, admin)).id;
     users = await usersOfEveryRole(t, admin, officeId);
+    caseId = (await createCase(t, users.caseworker.token)).id;
     patchTarget = await createUser(t, admin, 'auditor');
   });
   afterAll(async () => {
@@ -35,7 +44,23 @@ describe('audit trail (e2e)', () => {
     (await t.db.query(`SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq`, [requestId]))
       .rows as StoredEvent[];
 
-  type Call = { method: 'get' | 'post' | 'patch'; path: () => string; body?: () => object };
+  interface Prepared {
+    path: string;
+    body?: object;
+    headers?: Record<string, string>;
+  }
+  type Call = {
+    method: 'get' | 'post' | 'patch' | 'delete';
+    path: () => string;
+    body?: () => object;
+    prepare?: () => Promise<Prepared>;
+  };
+  let caseId: string;
+  const currentVersion = async (id: string) =>
+    (
+      (await t.http().get(`/v1/cases/${id}`).set('Authorization', `Bearer ${users.supervisor.token}`))
+        .body as { version: number }
+    ).version;
   const routes: {
     name: string;
     call: Call;
@@ -123,18 +148,90 @@ describe('audit trail (e2e)', () => {
       auditsAllowed: true,
     },
   ];
+  const caseRoutes: typeof routes = [
+    {
+      name: 'POST /v1/cases',
+      // No narrative: supervisors may read it but not write it (DATA.md).
+      call: { method: 'post', path: () => '/v1/cases', body: () => exampleCase({ narrative: undefined }) },
+      action: 'case.create',
+      allowed: ['caseworker', 'supervisor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/cases',
+      call: { method: 'get', path: () => '/v1/cases?limit=5' },
+      action: 'case.list',
+      allowed: ['caseworker', 'supervisor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/cases?givenName= (search)',
+      call: { method: 'get', path: () => '/v1/cases?givenName=amina' },
+      action: 'case.list',
+      allowed: ['caseworker', 'supervisor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/cases/:id',
+      call: { method: 'get', path: () => `/v1/cases/${caseId}` },
+      action: 'case.read',
+      allowed: ['caseworker', 'supervisor', 'auditor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/cases/:id/duplicates',
+      call: { method: 'get', path: () => `/v1/cases/${caseId}/duplicates` },
+      action: 'case.duplicates',
+      allowed: ['caseworker', 'supervisor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'PATCH /v1/cases/:id',
+      call: {
+        method: 'patch',
+        path: () => `/v1/cases/${caseId}`,
+        prepare: async () => {
+          const version = await currentVersion(caseId);
+          return {
+            path: `/v1/cases/${caseId}`,
+            headers: { 'If-Match': `"${version}"` },
+            body: { isAbduction: version % 2 === 0 },
+          };
+        },
+      },
+      action: 'case.update',
+      allowed: ['caseworker', 'supervisor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'DELETE /v1/cases/:id',
+      call: {
+        method: 'delete',
+        path: () => `/v1/cases/${caseId}`,
+        prepare: async () => ({ path: `/v1/cases/${(await createCase(t, users.caseworker.token)).id}` }),
+      },
+      action: 'case.erase',
+      allowed: ['supervisor'],
+      auditsAllowed: true,
+    },
+  ];
+  routes.push(...caseRoutes);
   const callers: (Role | 'anonymous')[] = [...ROLES, 'anonymous'];
 
   describe.each(routes)('$name', (route) => {
     it.each(callers)('as %s: the contract status and exactly the expected audit event', async (caller) => {
       const requestId = randomUUID();
-      let req = t.http()[route.call.method](route.call.path()).set('X-Request-Id', requestId);
+      const prepared: Prepared = route.call.prepare
+        ? await route.call.prepare()
+        : { path: route.call.path(), body: route.call.body?.() };
+      let req = t.http()[route.call.method](prepared.path).set('X-Request-Id', requestId);
+      for (const [name, value] of Object.entries(prepared.headers ?? {})) req = req.set(name, value);
       const token = caller === 'anonymous' ? null : caller === 'admin' ? admin : users[caller].token;
       if (token) req = req.set('Authorization', `Bearer ${token}`);
-      const res = route.call.body ? await req.send(route.call.body()) : await req;
+      const res = prepared.body ? await req.send(prepared.body) : await req;
       const allowed = caller !== 'anonymous' && route.allowed.includes(caller);
-      const expected =
-        caller === 'anonymous' ? 401 : allowed ? (route.call.method === 'post' ? 201 : 200) : 403;
+      const success = { get: 200, patch: 200, post: 201, delete: 204 }[route.call.method];
+      const expected = caller === 'anonymous' ? 401 : allowed ? success : 403;
       expect(res.status).toBe(expected);
       expect(res.headers['x-request-id']).toBe(requestId);
       const events = await eventsOf(requestId);
