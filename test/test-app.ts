@@ -18,7 +18,14 @@ export interface TestApp {
   /** Every JSON log line the app wrote. */
   logs: string[];
   config: AppConfig;
+  /** The owner connection string of this test's database. */
+  databaseUrl: string;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Boot a second replica on the same database (same keys), as behind a load balancer. */
+  replicaOf?: TestApp;
 }
 
 export function testKeys(): Record<string, string> {
@@ -31,22 +38,40 @@ export function testKeys(): Record<string, string> {
   };
 }
 
+function keysOf(config: AppConfig): Record<string, string> {
+  const { env } = config;
+  return {
+    FIELD_MASTER_KEYS: env.FIELD_MASTER_KEYS ?? '',
+    FIELD_MASTER_KEY_ID: env.FIELD_MASTER_KEY_ID ?? '',
+    PSEUDONYM_KEY: env.PSEUDONYM_KEY ?? '',
+    BLIND_INDEX_KEY: env.BLIND_INDEX_KEY ?? '',
+    JWT_SECRET: env.JWT_SECRET ?? '',
+  };
+}
+
 /** Boots the whole app on a fresh database of the test cluster, with real migrations. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL;
   if (!adminUrl) throw new Error('TEST_ADMIN_URL is not set: run e2e tests through jest (global setup)');
-  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
-  await createDatabaseIfMissing(adminUrl, name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  let databaseUrl = options.replicaOf?.databaseUrl;
+  if (!databaseUrl) {
+    const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
+    await createDatabaseIfMissing(adminUrl, name);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  }
 
   const config = AppConfig.load({
     NODE_ENV: 'test',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: databaseUrl,
     BOOTSTRAP_ADMIN_USERNAME: 'admin',
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: 'info',
-    ...testKeys(),
+    ...(options.replicaOf ? keysOf(options.replicaOf.config) : testKeys()),
     ...env,
   });
   const logs: string[] = [];
@@ -59,7 +84,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await createApp(config, { logStream });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  const db = new pg.Client({ connectionString: url.toString() });
+  const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   return {
     app,
@@ -67,6 +92,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     logs,
     config,
+    databaseUrl,
     async close() {
       await db.end();
       await app.close();

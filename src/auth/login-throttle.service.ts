@@ -46,6 +46,11 @@ export class LoginThrottleService {
   }
 
   async recordFailure(username: string, ip: string): Promise<void> {
+    // Expired windows are forgotten, so the table holds at most the counters of the current window.
+    await this.dataSource.query(
+      `DELETE FROM login_throttle WHERE window_started_at <= now() - make_interval(secs => $1)`,
+      [this.config.env.LOGIN_THROTTLE_WINDOW_SECONDS],
+    );
     await this.dataSource.query(
       `INSERT INTO login_throttle (key, failures, window_started_at)
        SELECT unnest($1::text[]), 1, now()
