@@ -22,6 +22,7 @@ export const AUDIT_DETAIL_KEYS = {
   'audit.read': ['reason', 'filters', 'count'],
   'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
   'audit.export': ['reason', 'from', 'to'],
+  'keys.rewrap': ['reason', 'rewrapped', 'keyId'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type AuditAction = keyof typeof AUDIT_DETAIL_KEYS;

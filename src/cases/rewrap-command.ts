@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { createLogger } from '../common/logging.js';
 import { createRuntimeDataSource, runMigrations } from '../database/data-source.js';
 import { provisionDatabase } from '../database/provision.js';
+import { AuditService } from '../audit/audit.service.js';
 import { rewrapAllDataKeys } from './rewrap.js';
 
 async function main(): Promise<void> {
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
     const dataSource = createRuntimeDataSource(target.ownerUrl, target.runtimeUrl);
     await dataSource.initialize();
     try {
-      const result = await rewrapAllDataKeys(dataSource, config.keys.masterKeys);
+      const result = await rewrapAllDataKeys(
+        dataSource,
+        config.keys.masterKeys,
+        new AuditService(dataSource),
+      );
       logger.info({ ...result, currentKeyId: config.keys.masterKeys.currentKeyId }, 'data keys re-wrapped');
     } finally {
       await dataSource.destroy();

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { AuditService } from '../audit/audit.service.js';
 import { rewrapDataKey, type MasterKeyRing } from '../crypto/index.js';
 
 export interface RewrapResult {
@@ -13,9 +14,15 @@ const BATCH = 500;
 /**
  * Key rotation: re-wraps every data key not yet under `ring.currentKeyId` (ciphertexts untouched; the
  * data keys themselves do not change). Batches of rows are locked, re-wrapped and committed one at a time,
- * so the command can be interrupted and run again. Erased cases have no data key and are skipped.
+ * so the command can be interrupted and run again; each batch is audited (keys.rewrap) in its transaction.
+ * Erased cases have no data key and are skipped.
  */
-export async function rewrapAllDataKeys(dataSource: DataSource, ring: MasterKeyRing): Promise<RewrapResult> {
+export async function rewrapAllDataKeys(
+  dataSource: DataSource,
+  ring: MasterKeyRing,
+  audit: AuditService,
+): Promise<RewrapResult> {
+  const ctx = { requestId: `keys-rewrap-${Date.now()}`, ip: 'local', actor: null };
   let rewrapped = 0;
   for (;;) {
     const done = await dataSource.transaction(async (em) => {
@@ -33,6 +40,13 @@ export async function rewrapAllDataKeys(dataSource: DataSource, ring: MasterKeyR
           row.id,
           row.key_id,
         ]);
+      }
+      if (rows.length > 0) {
+        await audit.record(em, ctx, {
+          action: 'keys.rewrap',
+          outcome: 'allowed',
+          details: { rewrapped: rows.length, keyId: ring.currentKeyId },
+        });
       }
       return rows.length;
     });

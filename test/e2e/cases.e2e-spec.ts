@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AuditService } from '../../src/audit/audit.service.js';
 import { rewrapAllDataKeys } from '../../src/cases/rewrap.js';
 import { blindIndex, open, unwrapDataKey, type MasterKeyRing } from '../../src/crypto/index.js';
 import { ROLES, type Role } from '../../src/policy/index.js';
@@ -863,7 +864,12 @@ describe('cases (e2e, real PostgreSQL)', () => {
       );
       expect(before[0].key_id).toBe('k1');
       const ring: MasterKeyRing = { currentKeyId: 'k2', keys: t.config.keys.masterKeys.keys };
-      const result = await rewrapAllDataKeys(t.app.get(DataSource), ring);
+      const result = await rewrapAllDataKeys(t.app.get(DataSource), ring, t.app.get(AuditService));
+      const { rows: events } = await t.db.query(
+        `SELECT details FROM audit_events WHERE action = 'keys.rewrap'`,
+      );
+      expect(events.length).toBeGreaterThan(0);
+      expect(events[0].details).toMatchObject({ keyId: 'k2' });
       expect(result.rewrapped).toBeGreaterThan(0);
       const { rows: after } = await t.db.query(
         `SELECT key_id, wrapped_key, subject_ct, narrative_ct FROM cases WHERE id = $1`,
@@ -887,7 +893,9 @@ describe('cases (e2e, real PostgreSQL)', () => {
       const res = await t.http().get(`/v1/cases/${id}`).set(auth(users.caseworker));
       expect(res.status).toBe(200);
       expect(res.body.narrative).toBe('Rotation narrative');
-      expect((await rewrapAllDataKeys(t.app.get(DataSource), ring)).rewrapped).toBe(0);
+      expect((await rewrapAllDataKeys(t.app.get(DataSource), ring, t.app.get(AuditService))).rewrapped).toBe(
+        0,
+      );
     });
   });
 
