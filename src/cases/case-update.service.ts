@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
-import { CASE_FIELD_NAMES } from '../policy/index.js';
+import { CASE_FIELD_NAMES, fieldsOfGroup } from '../policy/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { caseScopeCondition } from './case-scope.js';
@@ -14,18 +14,7 @@ import { derive } from './derivation.js';
 import type { UpdateCaseDto } from './dto/case.dto.js';
 import { parseIfMatch } from './if-match.js';
 
-const ATTRIBUTES = [
-  'registrationDate',
-  'gender',
-  'citizenship',
-  'countryOfExploitation',
-  'exploitationTypes',
-  'meansOfControl',
-  'labourSectors',
-  'sexualExploitationTypes',
-  'recruiterRelationships',
-  'isAbduction',
-] as const;
+const ATTRIBUTES = fieldsOfGroup('attribute');
 
 const stale = () =>
   new DomainError('PRECONDITION_FAILED', 'The case has changed: If-Match names an old version');

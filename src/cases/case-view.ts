@@ -3,7 +3,7 @@
  * selectedColumns, so hidden fields are never fetched), and the record handed to the policy's project().
  * Pure: no Nest, no database, no crypto.
  */
-import { project, selectedColumns, type CaseField, type Role } from '../policy/index.js';
+import { fieldsOfGroup, project, selectedColumns, type CaseField, type Role } from '../policy/index.js';
 import type { CaseEntity } from './case.entity.js';
 
 export interface Subject {
@@ -63,21 +63,8 @@ export function columnsFor(role: Role): CaseColumn[] {
   return [...new Set<CaseColumn>([...ALWAYS, ...(selectedColumns(role, COLUMNS_BY_FIELD) as CaseColumn[])])];
 }
 
-const ATTRIBUTE_COLUMNS = [
-  'registrationDate',
-  'gender',
-  'citizenship',
-  'countryOfExploitation',
-  'exploitationTypes',
-  'meansOfControl',
-  'labourSectors',
-  'sexualExploitationTypes',
-  'recruiterRelationships',
-  'isAbduction',
-  'ageBroad',
-  'majorityStatus',
-  'yearOfRegistration',
-] as const satisfies readonly (CaseField & CaseColumn)[];
+/** Attributes and derived attributes: stored in columns of the same name. */
+const ATTRIBUTE_COLUMNS = fieldsOfGroup('attribute', 'derived') satisfies readonly CaseColumn[];
 
 const iso = (d: Date | null | undefined) => (d instanceof Date ? d.toISOString() : (d ?? null));
 

@@ -1,4 +1,11 @@
-import { CASE_FIELDS, CASE_FIELD_NAMES, fieldRule, isCaseField, type CaseField } from './case-fields.js';
+import {
+  CASE_FIELDS,
+  CASE_FIELD_NAMES,
+  fieldRule,
+  fieldsOfGroup,
+  isCaseField,
+  type CaseField,
+} from './case-fields.js';
 import { ROLES, type Role } from './roles.js';
 
 /**
@@ -112,6 +119,32 @@ describe('CASE_FIELDS (the field-visibility table)', () => {
     for (const f of CASE_FIELD_NAMES) expect(isCaseField(f)).toBe(true);
     for (const f of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'secret', 'dateOfBirth', '']) {
       expect(isCaseField(f)).toBe(false);
+    }
+  });
+});
+
+describe('fieldsOfGroup', () => {
+  it('lists exactly the fields of the given groups, in table order', () => {
+    expect(fieldsOfGroup('attribute')).toEqual([
+      'registrationDate',
+      'gender',
+      'citizenship',
+      'countryOfExploitation',
+      'exploitationTypes',
+      'meansOfControl',
+      'labourSectors',
+      'sexualExploitationTypes',
+      'recruiterRelationships',
+      'isAbduction',
+    ]);
+    expect(fieldsOfGroup('derived', 'consent')).toEqual([
+      'ageBroad',
+      'majorityStatus',
+      'yearOfRegistration',
+      'consent',
+    ]);
+    for (const field of CASE_FIELD_NAMES) {
+      expect(fieldsOfGroup(CASE_FIELDS[field].group)).toContain(field);
     }
   });
 });

@@ -91,6 +91,18 @@ export function isCaseField(v: unknown): v is CaseField {
   return typeof v === 'string' && Object.hasOwn(CASE_FIELDS, v);
 }
 
+/** The fields whose group is one of `groups`. */
+export type FieldsOfGroup<G extends FieldGroup> = {
+  [F in CaseField]: (typeof CASE_FIELDS)[F]['group'] extends G ? F : never;
+}[CaseField];
+
+/** The fields of the given groups, in table order (e.g. the attributes a write may carry). */
+export function fieldsOfGroup<G extends FieldGroup>(...groups: G[]): readonly FieldsOfGroup<G>[] {
+  return CASE_FIELD_NAMES.filter((field): field is FieldsOfGroup<G> =>
+    (groups as FieldGroup[]).includes(CASE_FIELDS[field].group),
+  );
+}
+
 /** The rule of a field, typed as the general FieldRule. */
 export function fieldRule(field: CaseField): FieldRule {
   return CASE_FIELDS[field];

@@ -3,7 +3,14 @@ import { AuditService } from '../../src/audit/audit.service.js';
 import { rewrapAllDataKeys } from '../../src/cases/rewrap.js';
 import { blindIndex, open, unwrapDataKey, type MasterKeyRing } from '../../src/crypto/index.js';
 import { ROLES, type Role } from '../../src/policy/index.js';
-import { adminToken, createOffice, createUser, usersOfEveryRole, type TestUser } from '../factories.js';
+import {
+  adminToken,
+  createOffice,
+  createUser,
+  exampleCase as caseBody,
+  usersOfEveryRole,
+  type TestUser,
+} from '../factories.js';
 import { startTestApp, type TestApp } from '../test-app.js';
 
 const METADATA = [
@@ -39,30 +46,6 @@ const uniq = (prefix: string) =>
     /\d/g,
     (d) => 'abcdefghij'[Number(d)],
   );
-
-function caseBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    subject: {
-      givenName: 'Amina',
-      familyName: 'Haddad',
-      dateOfBirth: '2004-05-17',
-      documentNumber: 'P1234567',
-    },
-    narrative: 'Recruited through a job advert.',
-    registrationDate: '2021-03-02',
-    gender: 'female',
-    citizenship: 'PH',
-    countryOfExploitation: 'MY',
-    exploitationTypes: ['forcedLabour'],
-    labourSectors: ['domesticWork'],
-    meansOfControl: ['withholdsDocuments', 'restrictsMovement'],
-    sexualExploitationTypes: [],
-    recruiterRelationships: ['other'],
-    isAbduction: false,
-    consent: { research: true },
-    ...overrides,
-  };
-}
 
 const auth = (user: TestUser | string) => ({
   Authorization: `Bearer ${typeof user === 'string' ? user : user.token}`,
