@@ -10,8 +10,7 @@ import { createLogger, NestPinoLogger } from './common/logging.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
 import { newUuid } from './crypto/index.js';
-import { createRuntimeDataSource, runMigrations } from './database/data-source.js';
-import { provisionDatabase } from './database/provision.js';
+import { openDatabase } from './database/open-database.js';
 import { UsersService } from './users/users.service.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -31,10 +30,8 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const { env } = config;
   const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream });
-  const target = await provisionDatabase(env, logger);
-  await runMigrations(target.ownerUrl);
-  const dataSource = createRuntimeDataSource(target.ownerUrl, target.runtimeUrl);
-  await dataSource.initialize();
+  const database = await openDatabase(env, logger);
+  const { dataSource } = database;
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -82,8 +79,7 @@ export async function createApp(
   const close = app.close.bind(app);
   app.close = async () => {
     await close();
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await target.embedded?.stop();
+    await database.close();
   };
   return app;
 }

@@ -3,37 +3,20 @@
  * (FIELD_MASTER_KEY_ID). Keep the old key in FIELD_MASTER_KEYS until this has run.
  */
 import 'reflect-metadata';
-import { AppConfig } from '../config/app-config.js';
-import { createLogger } from '../common/logging.js';
-import { createRuntimeDataSource, runMigrations } from '../database/data-source.js';
-import { provisionDatabase } from '../database/provision.js';
 import { AuditService } from '../audit/audit.service.js';
+import { createLogger } from '../common/logging.js';
+import { runCommand } from '../config/command.js';
+import { openDatabase } from '../database/open-database.js';
 import { rewrapAllDataKeys } from './rewrap.js';
 
-async function main(): Promise<void> {
-  const config = AppConfig.load();
+runCommand('keys:rewrap', async (config) => {
   const logger = createLogger({ level: config.env.LOG_LEVEL });
-  const target = await provisionDatabase(config.env, logger);
+  const { dataSource, close } = await openDatabase(config.env, logger);
   try {
-    await runMigrations(target.ownerUrl);
-    const dataSource = createRuntimeDataSource(target.ownerUrl, target.runtimeUrl);
-    await dataSource.initialize();
-    try {
-      const result = await rewrapAllDataKeys(
-        dataSource,
-        config.keys.masterKeys,
-        new AuditService(dataSource),
-      );
-      logger.info({ ...result, currentKeyId: config.keys.masterKeys.currentKeyId }, 'data keys re-wrapped');
-    } finally {
-      await dataSource.destroy();
-    }
+    const ring = config.keys.masterKeys;
+    const result = await rewrapAllDataKeys(dataSource, ring, new AuditService(dataSource));
+    logger.info({ ...result, currentKeyId: ring.currentKeyId }, 'data keys re-wrapped');
   } finally {
-    await target.embedded?.stop();
+    await close();
   }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`keys:rewrap failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
 });

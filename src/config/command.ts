@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import { AppConfig } from './app-config.js';
+import { ConfigError } from './env.schema.js';
+
+/**
+ * Entry points (service and CLI commands): read a local .env when present (real environment variables
+ * win), validate the configuration, run `main`; a bad variable or a failure ends the process with a
+ * one-line message (no stack, no values).
+ */
+export function runCommand(name: string, main: (config: AppConfig) => Promise<void>): void {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  let config: AppConfig;
+  try {
+    config = AppConfig.load();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  main(config).catch((error: unknown) => {
+    process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
