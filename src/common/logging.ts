@@ -34,6 +34,21 @@ interface SerializableRequest {
   ip?: string;
 }
 
+type LoggedError = Error & { code?: unknown; severity?: unknown; table?: unknown; constraint?: unknown };
+
+/**
+ * Errors are logged by type, code and stack. A PostgreSQL error's message can quote the offending value
+ * ("invalid input syntax for type date: ..."), and its detail the conflicting key, so for those only the
+ * SQLSTATE, table and constraint are kept.
+ */
+export function serializeError(err: LoggedError): Record<string, unknown> {
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  if (typeof err.severity === 'string' && code !== undefined) {
+    return { type: 'DatabaseError', code, table: err.table, constraint: err.constraint };
+  }
+  return { type: err.name, code, message: err.message, stack: err.stack };
+}
+
 /** JSON logs. Request URLs are logged without their query string (search parameters may hold identity values). */
 export function createLogger(options: { level: string; stream?: DestinationStream }): Logger {
   return pino(
@@ -48,12 +63,7 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
           ip: req.ip,
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error & { code?: unknown }) => ({
-          type: err.name,
-          code: typeof err.code === 'string' ? err.code : undefined,
-          message: err.message,
-          stack: err.stack,
-        }),
+        err: serializeError,
       },
     },
     options.stream,
