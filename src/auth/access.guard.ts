@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { DenialReason } from '../audit/audit-actions.js';
 import { forbidden, unauthenticated } from '../common/errors.js';
 import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../common/request-context.js';
+import { isApprovalCurrent } from '../policy/index.js';
 import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
 
 /**
@@ -37,7 +38,12 @@ export class AccessGuard extends AuthGuard('jwt') {
 
     const authenticated = await (super.canActivate(context) as Promise<boolean>).catch(() => false);
     if (!authenticated || !request.user) return denied('invalid_token', unauthenticated());
-    if (rule.roles !== 'any' && !rule.roles.includes(request.user.role)) return denied('role', forbidden());
+    const { role, approvedUntil } = request.user;
+    if (rule.roles !== 'any' && !rule.roles.includes(role)) return denied('role', forbidden());
+    // A researcher whose approval has ended may still log in, but no researcher route serves them.
+    if (rule.roles !== 'any' && role === 'researcher' && !isApprovalCurrent(approvedUntil, new Date())) {
+      return denied('approval_expired', forbidden('Research approval has ended'));
+    }
     return true;
   }
 

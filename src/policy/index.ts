@@ -2,3 +2,4 @@ export * from './roles.js';
 export * from './case-fields.js';
 export * from './projection.js';
 export * from './office-scope.js';
+export * from './research-approval.js';
