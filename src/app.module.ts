@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { AggregatesModule } from './aggregates/aggregates.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CasesModule } from './cases/cases.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         CasesModule,
+        AggregatesModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -67,6 +67,8 @@ describe('audit trail (e2e)', () => {
     action: string;
     allowed: readonly Role[];
     auditsAllowed: boolean;
+    /** The success status when it is not the method's usual one. */
+    status?: number;
   }[] = [
     {
       name: 'GET /v1/auth/me',
@@ -215,7 +217,14 @@ describe('audit trail (e2e)', () => {
       auditsAllowed: true,
     },
   ];
-  routes.push(...caseRoutes);
+  routes.push(...caseRoutes, {
+    name: 'POST /v1/aggregates/query',
+    call: { method: 'post', path: () => '/v1/aggregates/query', body: () => ({ dimensions: ['gender'] }) },
+    action: 'aggregate.query',
+    allowed: ['researcher'],
+    auditsAllowed: true,
+    status: 200,
+  });
   const callers: (Role | 'anonymous')[] = [...ROLES, 'anonymous'];
 
   describe.each(routes)('$name', (route) => {
@@ -230,7 +239,7 @@ describe('audit trail (e2e)', () => {
       if (token) req = req.set('Authorization', `Bearer ${token}`);
       const res = prepared.body ? await req.send(prepared.body) : await req;
       const allowed = caller !== 'anonymous' && route.allowed.includes(caller);
-      const success = { get: 200, patch: 200, post: 201, delete: 204 }[route.call.method];
+      const success = route.status ?? { get: 200, patch: 200, post: 201, delete: 204 }[route.call.method];
       const expected = caller === 'anonymous' ? 401 : allowed ? success : 403;
       expect(res.status).toBe(expected);
       expect(res.headers['x-request-id']).toBe(requestId);

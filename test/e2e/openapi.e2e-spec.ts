@@ -45,6 +45,7 @@ describe('OpenAPI document (e2e)', () => {
     ['get', '/v1/audit/events', true],
     ['get', '/v1/audit/events/export', true],
     ['get', '/v1/audit/verify', true],
+    ['post', '/v1/aggregates/query', true],
     ['get', '/health', false],
   ])('describes %s %s and whether it needs the bearer token', (method, route, secured) => {
     const operation = document.paths[route]?.[method];

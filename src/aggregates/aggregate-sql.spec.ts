@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { buildAggregateSql, parseValue, partName, partsFor } from './aggregate-sql.js';
+import { DIMENSION_NAMES, DIMENSIONS, type Dimension } from './dimensions.js';
+
+describe('aggregate SQL', () => {
+  it('asks for cells with one or more dimensions, margins with two or more, and always the total', () => {
+    expect(partsFor([]).map(partName)).toEqual(['total']);
+    expect(partsFor(['gender']).map(partName)).toEqual(['cells', 'total']);
+    expect(partsFor(['gender', 'citizenship', 'ageBroad']).map(partName)).toEqual([
+      'cells',
+      'margin:0',
+      'margin:1',
+      'margin:2',
+      'total',
+    ]);
+  });
+
+  it('never puts a filter value into the SQL text: every value is a bound parameter', () => {
+    const dimensionsArb = fc.uniqueArray(fc.constantFrom(...DIMENSION_NAMES), { maxLength: 3 });
+    const filtersArb = fc.dictionary(
+      fc.constantFrom(...DIMENSION_NAMES.filter((d) => d !== 'yearOfRegistration')),
+      fc.constant(null),
+    );
+    fc.assert(
+      fc.property(dimensionsArb, filtersArb, (dimensions: Dimension[], chosen) => {
+        const filters = Object.fromEntries(
+          Object.keys(chosen).map((name) => [name, [...DIMENSIONS[name as Dimension].values].slice(0, 2)]),
+        );
+        const { sql, params } = buildAggregateSql(dimensions, {
+          ...filters,
+          yearOfRegistration: { gte: 2018, lte: 2022 },
+        });
+        expect(params.length).toBe(Object.keys(filters).length + 2);
+        expect(sql).not.toContain('2018');
+        for (const value of Object.values(filters).flat()) {
+          if (typeof value === 'string' && value !== 'notSpecified' && value !== 'unknown') {
+            expect(sql).not.toContain(`'${value}'`);
+          }
+        }
+      }),
+    );
+  });
+
+  it('excludes erased and non-consenting cases in every grouping', () => {
+    const { sql } = buildAggregateSql(['gender', 'exploitationTypes']);
+    const parts = sql.split('UNION ALL');
+    expect(parts).toHaveLength(4);
+    for (const part of parts) expect(part).toContain('c.erased_at IS NULL AND c.consent_research');
+  });
+
+  it('unnests a multi-valued dimension only where it is grouped, counting an empty list as notSpecified', () => {
+    const { sql } = buildAggregateSql(['gender', 'exploitationTypes']);
+    const [cells, genderMargin, typesMargin, total] = sql.split('UNION ALL');
+    expect(cells).toContain("THEN ARRAY['notSpecified']");
+    expect(genderMargin).not.toContain('unnest');
+    expect(typesMargin).toContain('unnest');
+    expect(total).not.toContain('unnest');
+  });
+
+  it('parses stored values back to their JSON types', () => {
+    expect(parseValue('yearOfRegistration', '2021')).toBe(2021);
+    expect(parseValue('isAbduction', 'true')).toBe(true);
+    expect(parseValue('isAbduction', 'false')).toBe(false);
+    expect(parseValue('isAbduction', 'unknown')).toBe('unknown');
+    expect(parseValue('citizenship', 'PH')).toBe('PH');
+  });
+});

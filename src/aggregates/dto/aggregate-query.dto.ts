@@ -1,0 +1,142 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+import {
+  DIMENSION_NAMES,
+  DIMENSIONS,
+  MAX_DIMENSIONS,
+  MAX_YEAR,
+  MIN_YEAR,
+  type Dimension,
+} from '../dimensions.js';
+
+export interface YearRange {
+  gte?: number;
+  lte?: number;
+}
+
+/** A filter on a coded dimension: a non-empty list of distinct values from its code list. */
+const CodeFilter = (dimension: Exclude<Dimension, 'yearOfRegistration'>) => {
+  const values = DIMENSIONS[dimension].values as readonly (string | boolean)[];
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'array',
+      items:
+        typeof values[0] === 'boolean'
+          ? { oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['unknown'] }] }
+          : { type: 'string', enum: values as string[] },
+      minItems: 1,
+      uniqueItems: true,
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(values.length),
+    ArrayUnique(),
+    IsIn(values, {
+      each: true,
+      message:
+        values.length > 20
+          ? `each value of ${dimension} must be a code of its list (e.g. ISO 3166-1 alpha-2 or "unknown")`
+          : `each value of ${dimension} must be one of: ${values.join(', ')}`,
+    }),
+  );
+};
+
+const isYear = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= MIN_YEAR && (v as number) <= MAX_YEAR;
+
+/** `yearOfRegistration`: a list of distinct years, or `{gte, lte}` (at least one bound, gte ≤ lte). */
+const IsYearFilter = () =>
+  ValidateBy({
+    name: 'isYearFilter',
+    validator: {
+      validate(value: unknown): boolean {
+        if (Array.isArray(value)) {
+          return (
+            value.length > 0 &&
+            value.length <= 201 &&
+            value.every(isYear) &&
+            new Set(value).size === value.length
+          );
+        }
+        if (typeof value !== 'object' || value === null) return false;
+        const keys = Object.keys(value);
+        const { gte, lte } = value as YearRange;
+        if (keys.length === 0 || keys.some((key) => key !== 'gte' && key !== 'lte')) return false;
+        if (gte !== undefined && !isYear(gte)) return false;
+        if (lte !== undefined && !isYear(lte)) return false;
+        return gte === undefined || lte === undefined || gte <= lte;
+      },
+      defaultMessage: () =>
+        `$property must be a list of years or {gte, lte} with years between ${MIN_YEAR} and ${MAX_YEAR} and gte <= lte`,
+    },
+  });
+
+export class AggregateFiltersDto {
+  @CodeFilter('gender') gender?: string[];
+  @CodeFilter('ageBroad') ageBroad?: string[];
+  @CodeFilter('majorityStatus') majorityStatus?: string[];
+  @CodeFilter('citizenship') citizenship?: string[];
+  @CodeFilter('countryOfExploitation') countryOfExploitation?: string[];
+
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'array', items: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR }, minItems: 1 },
+      {
+        type: 'object',
+        properties: {
+          gte: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR },
+          lte: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR },
+        },
+        additionalProperties: false,
+      },
+    ],
+  })
+  @IsOptional()
+  @IsYearFilter()
+  yearOfRegistration?: number[] | YearRange;
+
+  @CodeFilter('exploitationTypes') exploitationTypes?: string[];
+  @CodeFilter('labourSectors') labourSectors?: string[];
+  @CodeFilter('sexualExploitationTypes') sexualExploitationTypes?: string[];
+  @CodeFilter('meansOfControl') meansOfControl?: string[];
+  @CodeFilter('recruiterRelationships') recruiterRelationships?: string[];
+  @CodeFilter('isAbduction') isAbduction?: (boolean | string)[];
+}
+
+export class AggregateQueryDto {
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: DIMENSION_NAMES },
+    maxItems: MAX_DIMENSIONS,
+    uniqueItems: true,
+    example: ['citizenship', 'gender'],
+  })
+  @IsArray()
+  @ArrayMaxSize(MAX_DIMENSIONS)
+  @ArrayUnique()
+  @IsIn(DIMENSION_NAMES, {
+    each: true,
+    message: `each dimension must be one of: ${DIMENSION_NAMES.join(', ')}`,
+  })
+  dimensions!: Dimension[];
+
+  @ApiPropertyOptional({ type: AggregateFiltersDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AggregateFiltersDto)
+  filters?: AggregateFiltersDto;
+}

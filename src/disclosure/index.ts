@@ -1,0 +1,22 @@
+/**
+ * Disclosure control for aggregate answers: primary and complementary suppression plus cell-key
+ * perturbation. Plain TypeScript, no framework imports.
+ */
+export type {
+  DimensionValue,
+  RawCount,
+  TableInput,
+  SuppressionReason,
+  ProtectedCount,
+  ProtectedTable,
+} from './types.js';
+export { cellKey } from './cell-key.js';
+export {
+  buildPerturbationTable,
+  perturb,
+  type PerturbationTable,
+  type PerturbationRow,
+} from './perturbation-table.js';
+export { protectTable } from './protect-table.js';
+export { describeDisclosureControl } from './describe.js';
+export { DisclosureInputError } from './errors.js';
