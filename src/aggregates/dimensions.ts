@@ -54,7 +54,6 @@ export const DIMENSIONS = {
 export type Dimension = keyof typeof DIMENSIONS;
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
 export const MAX_DIMENSIONS = 3;
-export const MIN_YEAR = 1900;
-export const MAX_YEAR = 2100;
+export { MAX_YEAR, MIN_YEAR } from '../cases/derive.js';
 
 export const isMultiValued = (dimension: Dimension): boolean => DIMENSIONS[dimension].kind === 'multi';
