@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -29,7 +29,7 @@ export interface LoginResult {
 const INVALID_CREDENTIALS = 'Invalid username or password';
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
@@ -37,6 +37,11 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly config: AppConfig,
   ) {}
+
+  /** The dummy hash is computed at start-up, so that not even the first unknown-user login takes longer. */
+  async onApplicationBootstrap(): Promise<void> {
+    await dummyPasswordHash();
+  }
 
   /**
    * Checks credentials. An unknown user, a wrong password and a disabled account all give the same 401
