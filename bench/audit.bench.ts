@@ -63,6 +63,7 @@ async function boot(adminUrl: string, name: string) {
     PSEUDONYM_KEY: generateKeyBase64(),
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
+    AUDIT_CHAIN_KEY: generateKeyBase64(),
   });
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -102,7 +103,7 @@ async function readLoad(
   return { seconds, perSecond: READS / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
-async function seedChain(dbUrl: string, count: number): Promise<void> {
+async function seedChain(dbUrl: string, key: Buffer, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   const { rows } = await client.query(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`);
@@ -127,7 +128,7 @@ async function seedChain(dbUrl: string, count: number): Promise<void> {
         details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
         prevHash,
       };
-      const hash = eventHash(content);
+      const hash = eventHash(key, content);
       const p = values.length;
       tuples.push(`(${Array.from({ length: 12 }, (_, k) => `$${p + k + 1}`).join(',')})`);
       values.push(
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     const plain = await readLoad(withAudit.base);
     AuditService.prototype.record = original;
 
-    await seedChain(withAudit.dbUrl, EVENTS);
+    await seedChain(withAudit.dbUrl, withAudit.app.get(AppConfig).keys.auditChainKey, EVENTS);
     const login = await fetch(`${withAudit.base}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -35,6 +35,7 @@ export function testKeys(): Record<string, string> {
     PSEUDONYM_KEY: generateKeyBase64(),
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
+    AUDIT_CHAIN_KEY: generateKeyBase64(),
   };
 }
 
@@ -46,6 +47,7 @@ function keysOf(config: AppConfig): Record<string, string> {
     PSEUDONYM_KEY: env.PSEUDONYM_KEY ?? '',
     BLIND_INDEX_KEY: env.BLIND_INDEX_KEY ?? '',
     JWT_SECRET: env.JWT_SECRET ?? '',
+    AUDIT_CHAIN_KEY: env.AUDIT_CHAIN_KEY ?? '',
   };
 }
 

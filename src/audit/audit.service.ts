@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
+import { AppConfig } from '../config/app-config.js';
 import {
   checkDetails,
   type AuditAction,
@@ -70,7 +71,14 @@ const toEvent = (row: EventRow): AuditEvent => ({
 
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly chainKey: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.chainKey = config.keys.auditChainKey;
+  }
 
   /**
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
@@ -101,7 +109,7 @@ export class AuditService {
       content.outcome,
       content.requestId,
       JSON.stringify(details),
-      contentHash(content),
+      contentHash(this.chainKey, content),
     ]);
   }
 
@@ -165,7 +173,7 @@ export class AuditService {
   }
 
   private async checkChain(expectHead?: string): Promise<VerifyResult> {
-    const state = chainStart();
+    const state = chainStart(this.chainKey);
     let checked = 0;
     let expectedHeadSeen = expectHead === undefined;
     for (;;) {

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { canonicalJson } from '../common/canonical-json.js';
 import { chainStart, checkLink, eventHash, GENESIS_HASH, type StoredChainedEvent } from './hash-chain.js';
 
+const KEY = Buffer.alloc(32, 9);
+
 function chain(n: number): StoredChainedEvent[] {
   const events: StoredChainedEvent[] = [];
   let prevHash = GENESIS_HASH;
@@ -19,7 +21,7 @@ function chain(n: number): StoredChainedEvent[] {
       details: { count: seq, filters: ['action'] },
       prevHash,
     };
-    const hash = eventHash(content);
+    const hash = eventHash(KEY, content);
     events.push({ ...content, hash });
     prevHash = hash;
   }
@@ -27,7 +29,7 @@ function chain(n: number): StoredChainedEvent[] {
 }
 
 function firstBad(events: StoredChainedEvent[]): number | null {
-  const state = chainStart();
+  const state = chainStart(KEY);
   for (const event of events) {
     const bad = checkLink(state, event);
     if (bad !== null) return bad;
@@ -93,8 +95,21 @@ describe('hash chain', () => {
   it('an event re-linked with a recomputed hash still breaks the next link', () => {
     const events = chain(10);
     const forged = { ...events[3], outcome: 'denied' };
-    forged.hash = eventHash(forged);
+    forged.hash = eventHash(KEY, forged);
     const tampered = [...events.slice(0, 3), forged, ...events.slice(4)];
     expect(firstBad(tampered)).toBe(5);
+  });
+
+  it('without the key, altered content cannot be re-hashed to verify (a rewritten chain is still detected)', () => {
+    const events = chain(10);
+    const wrongKey = Buffer.alloc(32, 1);
+    // An attacker rewrites event 4 and every later link, hashing with any key but the real one.
+    const forged = events.map((e) => ({ ...e }));
+    forged[3].outcome = 'denied';
+    for (let i = 3; i < forged.length; i++) {
+      forged[i].prevHash = forged[i - 1].hash;
+      forged[i].hash = eventHash(wrongKey, forged[i]);
+    }
+    expect(firstBad(forged)).toBe(4);
   });
 });

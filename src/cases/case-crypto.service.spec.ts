@@ -12,6 +12,7 @@ const service = () =>
       pseudonymKey: key(),
       blindIndexKey: key(),
       jwtSecret: key(),
+      auditChainKey: key(),
     }),
   );
 const ID = '7b0d3c3e-1d0e-4b8f-9b8f-2f0d1c1e1a01';

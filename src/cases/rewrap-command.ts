@@ -14,7 +14,7 @@ runCommand('keys:rewrap', async (config) => {
   const { dataSource, close } = await openDatabase(config.env, logger);
   try {
     const ring = config.keys.masterKeys;
-    const result = await rewrapAllDataKeys(dataSource, ring, new AuditService(dataSource));
+    const result = await rewrapAllDataKeys(dataSource, ring, new AuditService(dataSource, config));
     logger.info({ ...result, currentKeyId: ring.currentKeyId }, 'data keys re-wrapped');
   } finally {
     await close();

@@ -8,6 +8,7 @@ export interface KeyMaterial {
   pseudonymKey: Buffer;
   blindIndexKey: Buffer;
   jwtSecret: Buffer;
+  auditChainKey: Buffer;
 }
 
 const KEY_VARIABLES = [
@@ -16,6 +17,7 @@ const KEY_VARIABLES = [
   'PSEUDONYM_KEY',
   'BLIND_INDEX_KEY',
   'JWT_SECRET',
+  'AUDIT_CHAIN_KEY',
 ] as const;
 type KeyVariable = (typeof KEY_VARIABLES)[number];
 type RawKeys = Record<KeyVariable, string>;
@@ -41,23 +43,31 @@ function definedKeys(env: Env): Partial<RawKeys> {
   return Object.fromEntries(KEY_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name]]));
 }
 
-function loadOrCreateDevKeys(file: string): RawKeys {
-  if (fs.existsSync(file)) {
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as RawKeys;
-    } catch {
-      throw new ConfigError(`Invalid configuration: KEYS_FILE ${file} is not valid JSON`);
-    }
-  }
-  const keys: RawKeys = {
+function generateKeys(): RawKeys {
+  return {
     FIELD_MASTER_KEYS: `dev1:${generateKeyBase64()}`,
     FIELD_MASTER_KEY_ID: 'dev1',
     PSEUDONYM_KEY: generateKeyBase64(),
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
+    AUDIT_CHAIN_KEY: generateKeyBase64(),
   };
+}
+
+/** Reads the dev key file, adding any key it lacks (a file from an older version), or creates it. */
+function loadOrCreateDevKeys(file: string): RawKeys {
+  let existing: Partial<RawKeys> = {};
+  if (fs.existsSync(file)) {
+    try {
+      existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RawKeys>;
+    } catch {
+      throw new ConfigError(`Invalid configuration: KEYS_FILE ${file} is not valid JSON`);
+    }
+    if (KEY_VARIABLES.every((name) => existing[name])) return existing as RawKeys;
+  }
+  const keys: RawKeys = { ...generateKeys(), ...existing };
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  fs.writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
   return keys;
 }
 
@@ -72,6 +82,7 @@ function toKeyMaterial(raw: RawKeys): KeyMaterial {
       pseudonymKey: parseKey('PSEUDONYM_KEY', raw.PSEUDONYM_KEY),
       blindIndexKey: parseKey('BLIND_INDEX_KEY', raw.BLIND_INDEX_KEY),
       jwtSecret: parseKey('JWT_SECRET', raw.JWT_SECRET),
+      auditChainKey: parseKey('AUDIT_CHAIN_KEY', raw.AUDIT_CHAIN_KEY),
     };
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);

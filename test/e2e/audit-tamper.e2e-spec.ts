@@ -113,6 +113,25 @@ describe('audit verify detects tampering done directly in the database (e2e)', (
         .status,
     ).toBe(400);
   });
+  it('an attacker who alters an event and recomputes every later link (without the chain key) is still detected', async () => {
+    await asAttacker(`UPDATE audit_events SET outcome = 'denied' WHERE seq = 8`);
+    await asAttacker(`
+      DO $$ DECLARE r record; prev text; BEGIN
+        SELECT hash INTO prev FROM audit_events WHERE seq = 7;
+        FOR r IN SELECT * FROM audit_events WHERE seq >= 8 ORDER BY seq LOOP
+          UPDATE audit_events SET prev_hash = prev, hash = encode(sha256(convert_to(
+              prev || '|' || r.seq || '|' || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|' ||
+              encode(sha256(convert_to(r.action || r.outcome || r.details::text, 'UTF8')), 'hex'), 'UTF8')), 'hex')
+           WHERE seq = r.seq RETURNING hash INTO prev;
+        END LOOP;
+      END $$`);
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS broken FROM audit_events a JOIN audit_events b ON b.seq = a.seq + 1 WHERE b.prev_hash <> a.hash`,
+    );
+    expect(rows[0].broken).toBe(0); // the links themselves are consistent again...
+    expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 8 }); // ...but the content hashes are not
+  });
+
   it('an event inserted in the middle is detected (runs last: the log is left tampered)', async () => {
     const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE seq = 2`);
     const r = rows[0];
