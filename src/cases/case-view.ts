@@ -3,17 +3,18 @@
  * selectedColumns, so hidden fields are never fetched), and the record handed to the policy's project().
  * Pure: no Nest, no database, no crypto.
  */
-import { fieldsOfGroup, project, selectedColumns, type CaseField, type Role } from '../policy/index.js';
+import {
+  fieldsOfGroup,
+  project,
+  selectedColumns,
+  type CaseField,
+  type Role,
+  type SubjectField,
+} from '../policy/index.js';
 import type { CaseEntity } from './case.entity.js';
 
-export interface Subject {
-  givenName: string;
-  familyName: string | null;
-  dateOfBirth: string | null;
-  documentNumber: string | null;
-  phone: string | null;
-  address: string | null;
-}
+/** A decrypted subject: every SUBJECT_FIELDS key, only givenName required. */
+export type Subject = { givenName: string } & Record<Exclude<SubjectField, 'givenName'>, string | null>;
 
 /** The decrypted parts of a case. */
 export interface OpenedCase {

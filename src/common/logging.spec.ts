@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { SUBJECT_FIELDS } from '../policy/index.js';
 import { createLogger, serializeError } from './logging.js';
 
 function capture(): { lines: string[]; stream: Writable } {
@@ -28,6 +29,12 @@ describe('logging', () => {
     for (const secret of ['secret-token', 'hunter2-long-pass', 'Amina', 'story'])
       expect(line).not.toContain(secret);
     expect(line).toContain('[redacted]');
+  });
+
+  it.each(SUBJECT_FIELDS)('redacts the subject field %s at the top level and one level down', (field) => {
+    const { lines, stream } = capture();
+    createLogger({ level: 'info', stream }).info({ [field]: 'canary-1', body: { [field]: 'canary-2' } }, 'x');
+    expect(lines.join('')).not.toContain('canary');
   });
 
   it('logs request paths without their query string (search values may be identity values)', () => {

@@ -1,30 +1,15 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { SUBJECT_FIELDS } from '../policy/index.js';
 
 /** Paths never written to a log line: credentials, tokens and every field of a case subject. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
-  'password',
-  '*.password',
-  'accessToken',
-  '*.accessToken',
-  'subject',
-  '*.subject',
-  'narrative',
-  '*.narrative',
-  'givenName',
-  '*.givenName',
-  'familyName',
-  '*.familyName',
-  'dateOfBirth',
-  '*.dateOfBirth',
-  'documentNumber',
-  '*.documentNumber',
-  'phone',
-  '*.phone',
-  'address',
-  '*.address',
+  ...['password', 'accessToken', 'subject', 'narrative', ...SUBJECT_FIELDS].flatMap((field) => [
+    field,
+    `*.${field}`,
+  ]),
 ];
 
 interface SerializableRequest {

@@ -84,6 +84,20 @@ export const CASE_FIELDS = {
   },
 } as const satisfies Record<CaseField, FieldRule>;
 
+/**
+ * The fields of a case's `subject` (identity). Every one is encrypted at rest and redacted from logs;
+ * the Subject type of cases/ and the log redaction are derived from this list.
+ */
+export const SUBJECT_FIELDS = [
+  'givenName',
+  'familyName',
+  'dateOfBirth',
+  'documentNumber',
+  'phone',
+  'address',
+] as const;
+export type SubjectField = (typeof SUBJECT_FIELDS)[number];
+
 /** Every case field, in table order. */
 export const CASE_FIELD_NAMES: readonly CaseField[] = Object.freeze(Object.keys(CASE_FIELDS) as CaseField[]);
 
