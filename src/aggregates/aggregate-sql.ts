@@ -1,4 +1,4 @@
-import { NOT_SPECIFIED, UNKNOWN } from '../cases/ctdc.js';
+import { NOT_SPECIFIED, UNKNOWN } from '../ctdc/index.js';
 import { DIMENSIONS, type Dimension } from './dimensions.js';
 import type { AggregateFiltersDto, YearRange } from './dto/aggregate-query.dto.js';
 

@@ -10,7 +10,7 @@ import {
   RECRUITER_RELATIONSHIPS,
   SEXUAL_EXPLOITATION_TYPES,
   UNKNOWN,
-} from '../cases/ctdc.js';
+} from '../ctdc/index.js';
 
 interface DimensionSpec {
   /** The column of `cases` (a fixed identifier: never built from input). */
@@ -54,6 +54,6 @@ export const DIMENSIONS = {
 export type Dimension = keyof typeof DIMENSIONS;
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
 export const MAX_DIMENSIONS = 3;
-export { MAX_YEAR, MIN_YEAR } from '../cases/derive.js';
+export { MAX_YEAR, MIN_YEAR } from '../ctdc/index.js';
 
 export const isMultiValued = (dimension: Dimension): boolean => DIMENSIONS[dimension].kind === 'multi';

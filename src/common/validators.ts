@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isValidIsoDate } from '../cases/derive.js';
+import { isValidIsoDate } from './iso-date.js';
 
 /** A real calendar date written YYYY-MM-DD (2023-02-30 is refused). */
 export const IsIsoDate = (options?: ValidationOptions) =>
@@ -13,6 +13,3 @@ export const IsIsoDate = (options?: ValidationOptions) =>
     },
     options,
   );
-
-/** Today's date in UTC, YYYY-MM-DD. */
-export const todayUtc = (): string => new Date().toISOString().slice(0, 10);

@@ -5,7 +5,7 @@ import { hashPassword } from '../auth/password.js';
 import { SessionService } from '../auth/session.service.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { todayUtc } from '../common/validators.js';
+import { todayUtc } from '../common/iso-date.js';
 import { isOfficeScopedRole, type Role } from '../policy/index.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
 import { OfficeEntity } from './office.entity.js';

@@ -8,7 +8,7 @@ import {
   MEANS_OF_CONTROL,
   RECRUITER_RELATIONSHIPS,
   SEXUAL_EXPLOITATION_TYPES,
-} from '../ctdc.js';
+} from '../../ctdc/index.js';
 
 export class SubjectViewDto {
   @ApiProperty() givenName!: string;

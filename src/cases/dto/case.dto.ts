@@ -35,7 +35,7 @@ import {
   type MeansOfControl,
   type RecruiterRelationship,
   type SexualExploitationType,
-} from '../ctdc.js';
+} from '../../ctdc/index.js';
 import { IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
 
 /** Bounds of the free-text fields (API.md: names ≤ 200, narrative ≤ 20,000 characters). */

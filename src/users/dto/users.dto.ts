@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
-import { COUNTRY_CODES } from '../../cases/ctdc.js';
+import { COUNTRY_CODES } from '../../ctdc/index.js';
 import { IsIsoDate } from '../../common/validators.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
 import { ROLES, type Role } from '../../policy/index.js';

@@ -2,56 +2,13 @@
  * Pure derivations of server-computed case attributes (never accepted from the client):
  * `ageBroad`, `majorityStatus` (age at registration) and `yearOfRegistration`.
  */
-import type { AgeBroad, MajorityStatus } from './ctdc.js';
+import { isValidIsoDate, parseIsoDate, type YMD } from '../common/iso-date.js';
+import type { AgeBroad, MajorityStatus } from './codes.js';
 
-export const MIN_YEAR = 1900;
-export const MAX_YEAR = 2100;
+export { MAX_YEAR, MIN_YEAR, isValidIsoDate } from '../common/iso-date.js';
+
 /** Age from which a person is an adult. */
 export const AGE_OF_MAJORITY = 18;
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-interface YMD {
-  year: number;
-  month: number;
-  day: number;
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  switch (month) {
-    case 2:
-      return isLeapYear(year) ? 29 : 28;
-    case 4:
-    case 6:
-    case 9:
-    case 11:
-      return 30;
-    default:
-      return 31;
-  }
-}
-
-function parseIsoDate(s: unknown): YMD | null {
-  if (typeof s !== 'string') return null;
-  const m = ISO_DATE.exec(s);
-  if (!m) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (year < MIN_YEAR || year > MAX_YEAR) return null;
-  if (month < 1 || month > 12) return null;
-  if (day < 1 || day > daysInMonth(year, month)) return null;
-  return { year, month, day };
-}
-
-/** Strict `YYYY-MM-DD` naming a real calendar date with a year in 1900..2100 (`2023-02-30` is false). */
-export function isValidIsoDate(s: string): boolean {
-  return parseIsoDate(s) !== null;
-}
 
 function mustParse(s: string, what: string): YMD {
   const d = parseIsoDate(s);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AGE_BROAD, MAJORITY_STATUS } from './ctdc.js';
+import { AGE_BROAD, MAJORITY_STATUS } from './codes.js';
 import { DerivationError, ageAt, ageBand, deriveAttributes, isValidIsoDate } from './derive.js';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

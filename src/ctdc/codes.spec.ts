@@ -14,7 +14,7 @@ import {
   SEXUAL_EXPLOITATION_TYPES,
   isCountryCode,
   isOneOf,
-} from './ctdc.js';
+} from './codes.js';
 
 describe('CTDC code lists', () => {
   it('match DATA.md exactly', () => {

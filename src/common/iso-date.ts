@@ -1,0 +1,54 @@
+/**
+ * Calendar dates written `YYYY-MM-DD`, as the service stores them: a real date (`2023-02-30` is not) with a
+ * year in MIN_YEAR..MAX_YEAR. Plain TypeScript, no dependencies.
+ */
+/** The earliest and latest year a stored date may have. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2100;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export interface YMD {
+  year: number;
+  month: number;
+  day: number;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(year: number, month: number): number {
+  switch (month) {
+    case 2:
+      return isLeapYear(year) ? 29 : 28;
+    case 4:
+    case 6:
+    case 9:
+    case 11:
+      return 30;
+    default:
+      return 31;
+  }
+}
+
+export function parseIsoDate(s: unknown): YMD | null {
+  if (typeof s !== 'string') return null;
+  const m = ISO_DATE.exec(s);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (year < MIN_YEAR || year > MAX_YEAR) return null;
+  if (month < 1 || month > 12) return null;
+  if (day < 1 || day > daysInMonth(year, month)) return null;
+  return { year, month, day };
+}
+
+/** Strict `YYYY-MM-DD` naming a real calendar date with a year in 1900..2100 (`2023-02-30` is false). */
+export function isValidIsoDate(s: string): boolean {
+  return parseIsoDate(s) !== null;
+}
+
+/** Today's date in UTC, YYYY-MM-DD. */
+export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
