@@ -15,7 +15,7 @@ export class AggregatesController {
   /** The body is validated by the service (not the global pipe) so that refused queries are audited too. */
   @Post('query')
   @HttpCode(200)
-  @Authenticated({ roles: ['researcher'], action: 'aggregate.query' })
+  @Authenticated('aggregate.query')
   @ApiOperation({
     summary:
       'Protected counts of consenting cases (k-anonymity, complementary suppression, cell-key perturbation)',

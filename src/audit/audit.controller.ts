@@ -22,7 +22,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get('events')
-  @Authenticated({ roles: ['auditor'], action: 'audit.read' })
+  @Authenticated('audit.read')
   @ApiOperation({ summary: 'Audit events in commit order, filtered, with cursor pagination' })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -46,7 +46,7 @@ export class AuditController {
   }
 
   @Get('events/export')
-  @Authenticated({ roles: ['auditor'], action: 'audit.export' })
+  @Authenticated('audit.export')
   @Header('Content-Type', 'application/x-ndjson')
   @ApiOperation({ summary: 'Stream the events of a time range as JSON Lines (one event per line)' })
   @ApiProduces('application/x-ndjson')
@@ -58,7 +58,7 @@ export class AuditController {
   }
 
   @Get('verify')
-  @Authenticated({ roles: ['auditor'], action: 'audit.verify' })
+  @Authenticated('audit.verify')
   @ApiOperation({ summary: 'Recompute the hash chain; report the head, or the first bad seq' })
   @ApiOkResponse({ type: VerifyResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })

@@ -1,37 +1,36 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AuditAction } from '../audit/audit-actions.js';
-import type { Role } from '../policy/index.js';
+import { allowedRoles, type ProtectedAction } from '../policy/index.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 
 export const ACCESS_KEY = 'access';
 
-export interface AccessRule {
-  /** null: the route is public. */
-  roles: readonly Role[] | 'any' | null;
-  /** The audit action recorded when access to the route is denied. */
-  action: AuditAction | null;
-}
+/** What a route declares: null action on a public route means its denials are not audited under a name. */
+export type AccessRule =
+  { public: true; action: AuditAction | null } | { public: false; action: RouteAction };
+
+/** A protected route's action: its row in policy/permissions.ts and the name of its audit events. */
+export type RouteAction = ProtectedAction & AuditAction;
 
 /**
- * The one decorator a protected route carries: who may call it, and which audit action a denial is
- * recorded under. The global AccessGuard denies every route that has none.
+ * The one decorator a protected route carries: its action. Who may call it comes from the permissions
+ * table (policy/permissions.ts); denials are audited under the action. The global AccessGuard denies every
+ * route that declares neither this nor @Public().
  */
-export function Authenticated(rule: { roles: readonly Role[] | 'any'; action: AuditAction }) {
+export function Authenticated(action: RouteAction) {
+  const roles = allowedRoles(action);
   const decorators = [
-    SetMetadata(ACCESS_KEY, rule satisfies AccessRule),
+    SetMetadata(ACCESS_KEY, { public: false, action } satisfies AccessRule),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
       description: 'Missing, expired, revoked or forged token',
       type: ErrorResponseDto,
     }),
   ];
-  if (rule.roles !== 'any') {
+  if (roles !== 'any') {
     decorators.push(
-      ApiForbiddenResponse({
-        description: `Allowed roles: ${rule.roles.join(', ')}`,
-        type: ErrorResponseDto,
-      }),
+      ApiForbiddenResponse({ description: `Allowed roles: ${roles.join(', ')}`, type: ErrorResponseDto }),
     );
   }
   return applyDecorators(...decorators);
@@ -39,4 +38,4 @@ export function Authenticated(rule: { roles: readonly Role[] | 'any'; action: Au
 
 /** A route anyone may call (login, health). */
 export const Public = (action: AuditAction | null = null) =>
-  SetMetadata(ACCESS_KEY, { roles: null, action } satisfies AccessRule);
+  SetMetadata(ACCESS_KEY, { public: true, action } satisfies AccessRule);

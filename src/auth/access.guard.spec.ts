@@ -23,7 +23,7 @@ class ProbeController {
   }
 
   @Get('protected')
-  @Authenticated({ roles: ['auditor'], action: 'audit.read' })
+  @Authenticated('audit.read')
   protected(): string {
     return 'secret';
   }

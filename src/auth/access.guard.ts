@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { DenialReason } from '../audit/audit-actions.js';
 import { forbidden, unauthenticated } from '../common/errors.js';
 import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../common/request-context.js';
-import { isApprovalCurrent } from '../policy/index.js';
+import { allowedRoles, isApprovalCurrent, isPermitted } from '../policy/index.js';
 import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
 
 /**
@@ -27,7 +27,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       context.getClass(),
     ]);
     const request = context.switchToHttp().getRequest<AppRequest>();
-    if (rule?.roles === null) return true;
+    if (rule?.public) return true;
 
     const denied = async (reason: DenialReason, error: Error): Promise<never> => {
       if (rule?.action) await this.audit.deny(contextOf(request), rule.action, reason);
@@ -39,9 +39,10 @@ export class AccessGuard extends AuthGuard('jwt') {
     const authenticated = await (super.canActivate(context) as Promise<boolean>).catch(() => false);
     if (!authenticated || !request.user) return denied('invalid_token', unauthenticated());
     const { role, approvedUntil } = request.user;
-    if (rule.roles !== 'any' && !rule.roles.includes(role)) return denied('role', forbidden());
+    if (!isPermitted(rule.action, role)) return denied('role', forbidden());
     // A researcher whose approval has ended may still log in, but no researcher route serves them.
-    if (rule.roles !== 'any' && role === 'researcher' && !isApprovalCurrent(approvedUntil, new Date())) {
+    const researcherRoute = allowedRoles(rule.action) !== 'any';
+    if (researcherRoute && role === 'researcher' && !isApprovalCurrent(approvedUntil, new Date())) {
       return denied('approval_expired', forbidden('Research approval has ended'));
     }
     return true;

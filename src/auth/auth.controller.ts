@@ -42,7 +42,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @Authenticated({ roles: 'any', action: 'auth.logout' })
+  @Authenticated('auth.logout')
   @ApiOperation({ summary: 'Revoke the current token at once' })
   @ApiNoContentResponse({ description: 'The token no longer works' })
   async logout(@Ctx() ctx: RequestContext): Promise<void> {
@@ -50,7 +50,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @Authenticated({ roles: 'any', action: 'auth.me' })
+  @Authenticated('auth.me')
   @ApiOperation({ summary: 'The calling account' })
   @ApiOkResponse({ type: MeDto })
   me(@Ctx() ctx: RequestContext): MeDto {

@@ -69,7 +69,7 @@ export class CasesController {
   ) {}
 
   @Post()
-  @Authenticated({ roles: ['caseworker', 'supervisor'], action: 'case.create' })
+  @Authenticated('case.create')
   @ApiOperation({ summary: 'Register a case in the caller’s office' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -109,7 +109,7 @@ export class CasesController {
   }
 
   @Get()
-  @Authenticated({ roles: ['caseworker', 'supervisor'], action: 'case.list' })
+  @Authenticated('case.list')
   @ApiOperation({ summary: 'List and search the caller’s office’s cases (exact match on normalized values)' })
   @ApiOkResponse({ type: CasePageDto })
   @ApiBadRequestResponse(BAD_REQUEST)
@@ -118,7 +118,7 @@ export class CasesController {
   }
 
   @Get(':id')
-  @Authenticated({ roles: ['caseworker', 'supervisor', 'auditor'], action: 'case.read' })
+  @Authenticated('case.read')
   @ApiOperation({ summary: 'A case as the caller’s role may see it (auditors: metadata and consent)' })
   @ApiOkResponse({ type: CaseDto, headers: ETAG_HEADER })
   @ApiBadRequestResponse(BAD_REQUEST)
@@ -132,7 +132,7 @@ export class CasesController {
   }
 
   @Get(':id/duplicates')
-  @Authenticated({ roles: ['caseworker', 'supervisor'], action: 'case.duplicates' })
+  @Authenticated('case.duplicates')
   @ApiOperation({ summary: 'Other offices holding cases with the same pseudonym (codes and counts only)' })
   @ApiOkResponse({ type: DuplicatesDto })
   @ApiBadRequestResponse(BAD_REQUEST)
@@ -142,7 +142,7 @@ export class CasesController {
   }
 
   @Patch(':id')
-  @Authenticated({ roles: ['caseworker', 'supervisor'], action: 'case.update' })
+  @Authenticated('case.update')
   @ApiOperation({ summary: 'Change fields of a case (optimistic locking with If-Match)' })
   @ApiHeader({
     name: 'If-Match',
@@ -169,7 +169,7 @@ export class CasesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @Authenticated({ roles: ['supervisor'], action: 'case.erase' })
+  @Authenticated('case.erase')
   @ApiOperation({ summary: 'Erase a case: identity and narrative become unrecoverable; metadata stays' })
   @ApiNoContentResponse({ description: 'Erased' })
   @ApiBadRequestResponse(BAD_REQUEST)

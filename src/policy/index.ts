@@ -3,3 +3,4 @@ export * from './case-fields.js';
 export * from './projection.js';
 export * from './office-scope.js';
 export * from './research-approval.js';
+export * from './permissions.js';

@@ -22,7 +22,7 @@ export class OfficesController {
   constructor(private readonly offices: OfficesService) {}
 
   @Post()
-  @Authenticated({ roles: ['admin'], action: 'office.create' })
+  @Authenticated('office.create')
   @ApiOperation({ summary: 'Create an office' })
   @ApiCreatedResponse({ type: OfficeDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -32,7 +32,7 @@ export class OfficesController {
   }
 
   @Get()
-  @Authenticated({ roles: ['admin'], action: 'office.list' })
+  @Authenticated('office.list')
   @ApiOperation({ summary: 'List offices' })
   @ApiOkResponse({ type: [OfficeDto] })
   list(@Ctx() ctx: RequestContext): Promise<OfficeDto[]> {
@@ -46,7 +46,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  @Authenticated({ roles: ['admin'], action: 'user.create' })
+  @Authenticated('user.create')
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -56,7 +56,7 @@ export class UsersController {
   }
 
   @Get()
-  @Authenticated({ roles: ['admin'], action: 'user.list' })
+  @Authenticated('user.list')
   @ApiOperation({ summary: 'List users' })
   @ApiOkResponse({ type: [UserDto] })
   list(@Ctx() ctx: RequestContext): Promise<UserDto[]> {
@@ -64,7 +64,7 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @Authenticated({ roles: ['admin'], action: 'user.update' })
+  @Authenticated('user.update')
   @ApiOperation({
     summary: 'Change role, office, approval, status or password (revokes the user’s sessions)',
   })

@@ -1,0 +1,38 @@
+import type { Role } from './roles.js';
+
+/**
+ * Which roles may call each protected route, keyed by the route's action (the name its audit events carry).
+ * The one place route permissions are stated (API.md, "Who uses it"); `@Authenticated(action)` reads it.
+ * `'any'`: every authenticated role. Record-level rules (office scope, field visibility) live beside this
+ * table in policy/, not here.
+ */
+export const PERMISSIONS = {
+  'auth.logout': 'any',
+  'auth.me': 'any',
+  'office.create': ['admin'],
+  'office.list': ['admin'],
+  'user.create': ['admin'],
+  'user.list': ['admin'],
+  'user.update': ['admin'],
+  'case.create': ['caseworker', 'supervisor'],
+  'case.list': ['caseworker', 'supervisor'],
+  'case.read': ['caseworker', 'supervisor', 'auditor'],
+  'case.duplicates': ['caseworker', 'supervisor'],
+  'case.update': ['caseworker', 'supervisor'],
+  'case.erase': ['supervisor'],
+  'aggregate.query': ['researcher'],
+  'audit.read': ['auditor'],
+  'audit.export': ['auditor'],
+  'audit.verify': ['auditor'],
+} as const satisfies Record<string, readonly Role[] | 'any'>;
+
+export type ProtectedAction = keyof typeof PERMISSIONS;
+
+/** The roles allowed on a route (`'any'`: every authenticated role). */
+export const allowedRoles = (action: ProtectedAction): readonly Role[] | 'any' => PERMISSIONS[action];
+
+/** Whether `role` may call the route of `action`. */
+export function isPermitted(action: ProtectedAction, role: Role): boolean {
+  const roles = allowedRoles(action);
+  return roles === 'any' || roles.includes(role);
+}
