@@ -1,3 +1,5 @@
+import type { FailureReason } from '../common/errors.js';
+
 /**
  * Audit actions and, per action, the only keys its `details` may hold. This allow-list is the one place
  * that keeps identity values, narrative, passwords, tokens and keys out of the audit log: values are ids,
@@ -41,7 +43,18 @@ export type DenialReason =
   | 'throttled'
   | 'approval_expired';
 
-export type AuditDetails = Record<string, string | number | boolean | null | readonly (string | number)[]>;
+/**
+ * Why an access failed: the reasons mapped from domain error codes (common/errors.ts) and the failures the
+ * audit names itself. Closed, like DenialReason.
+ */
+export type AuditFailureReason = FailureReason | 'invalid_query';
+
+/** The only values `details.reason` may take: checked by the type system, never free text. */
+export type AuditReason = DenialReason | AuditFailureReason;
+
+type DetailValue = string | number | boolean | null | readonly (string | number)[];
+
+export type AuditDetails = { reason?: AuditReason; [key: string]: DetailValue | undefined };
 
 export class AuditDetailsError extends Error {
   override readonly name = 'AuditDetailsError';

@@ -63,7 +63,7 @@ export class AuthService implements OnApplicationBootstrap {
         actor,
         details: { reason: 'throttled', retryAfterSeconds: retryAfter, ...attempted },
       });
-      throw new DomainError('TOO_MANY_REQUESTS', 'Too many failed login attempts; try again later', {
+      throw new DomainError('LOGIN_THROTTLED', 'Too many failed login attempts; try again later', {
         'Retry-After': String(retryAfter),
       });
     }
@@ -77,7 +77,7 @@ export class AuthService implements OnApplicationBootstrap {
         actor,
         details: { reason: 'bad_credentials', ...attempted },
       });
-      throw new DomainError('UNAUTHENTICATED', INVALID_CREDENTIALS);
+      throw new DomainError('INVALID_CREDENTIALS', INVALID_CREDENTIALS);
     }
     await this.throttle.recordSuccess(username, ctx.ip);
     return { id: row.id, role: row.role };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditAction, AuditDetails } from '../audit/audit-actions.js';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError, forbidden, notFound, unauthenticated } from '../common/errors.js';
+import { DomainError, failureReasonOf, forbidden, notFound, unauthenticated } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { forbiddenWrites, needsDecryption } from '../policy/index.js';
 import { CaseCryptoService } from './case-crypto.service.js';
@@ -20,14 +20,6 @@ export class CaseDenied extends Error {
     super(response.message);
   }
 }
-
-/** Failed (not denied) outcomes worth an audit event: stale or missing version, erased case. */
-const FAILURE_REASONS: Partial<Record<DomainError['code'], string>> = {
-  PRECONDITION_FAILED: 'stale_version',
-  PRECONDITION_REQUIRED: 'missing_if_match',
-  CONFLICT: 'erased',
-  UNPROCESSABLE: 'idempotency_key_reused',
-};
 
 export const caseNotFound = () => notFound('Case');
 
@@ -63,7 +55,7 @@ export class CaseAccessService {
         await this.audit.recordAlone(ctx, { ...event, outcome: 'denied', details: error.details });
         throw error.response;
       }
-      const reason = error instanceof DomainError ? FAILURE_REASONS[error.code] : undefined;
+      const reason = error instanceof DomainError ? failureReasonOf(error.code) : undefined;
       if (reason !== undefined) {
         await this.audit.recordAlone(ctx, { ...event, outcome: 'failed', details: { reason } });
       }

@@ -35,11 +35,14 @@ export async function claimIdempotencyKey(
     [claim.userId, claim.key],
   )) as { request_fingerprint: string; case_id: string }[];
   if (existing === undefined) {
-    throw new DomainError('CONFLICT', 'A concurrent request with this Idempotency-Key is in progress; retry');
+    throw new DomainError(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A concurrent request with this Idempotency-Key is in progress; retry',
+    );
   }
   if (!timingSafeEqualStrings(existing.request_fingerprint, claim.fingerprint)) {
     throw new DomainError(
-      'UNPROCESSABLE',
+      'IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was already used with a different request body',
     );
   }

@@ -16,9 +16,8 @@ import { parseIfMatch } from './if-match.js';
 
 const ATTRIBUTES = fieldsOfGroup('attribute');
 
-const stale = () =>
-  new DomainError('PRECONDITION_FAILED', 'The case has changed: If-Match names an old version');
-const erased = () => new DomainError('CONFLICT', 'The case is erased');
+const stale = () => new DomainError('STALE_VERSION', 'The case has changed: If-Match names an old version');
+const erased = () => new DomainError('CASE_ERASED', 'The case is erased');
 
 /**
  * PATCH /v1/cases/:id with optimistic locking. The UPDATE itself carries `version = <If-Match>`, so of
@@ -47,7 +46,7 @@ export class CaseUpdateService {
       if (changedFields.length === 0) throw validationFailed('Validation failed: the body changes no field');
       const accepted = parseIfMatch(ifMatch);
       if (accepted === null) {
-        throw new DomainError('PRECONDITION_REQUIRED', 'If-Match with the current ETag is required');
+        throw new DomainError('IF_MATCH_REQUIRED', 'If-Match with the current ETag is required');
       }
 
       const row = await this.access.load(em, actor, id, [

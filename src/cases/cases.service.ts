@@ -42,7 +42,7 @@ export class CasesService {
   erase(ctx: RequestContext, id: string): Promise<void> {
     return this.access.run(ctx, 'case.erase', id, async (em, actor) => {
       const row = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
-      if (row.erasedAt !== null) throw new DomainError('CONFLICT', 'The case is already erased');
+      if (row.erasedAt !== null) throw new DomainError('CASE_ERASED', 'The case is already erased');
       const scope = caseScopeCondition(actor, 'office_id');
       const result = await em
         .createQueryBuilder()
@@ -76,7 +76,7 @@ export class CasesService {
         .where('id = :id AND erased_at IS NULL', { id })
         .andWhere(scope.where, scope.params)
         .execute();
-      if (result.affected !== 1) throw new DomainError('CONFLICT', 'The case is already erased');
+      if (result.affected !== 1) throw new DomainError('CASE_ERASED', 'The case is already erased');
       await this.audit.record(em, ctx, {
         action: 'case.erase',
         outcome: 'allowed',

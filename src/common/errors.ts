@@ -1,21 +1,40 @@
 /**
- * Domain errors: services throw these with a code; the global filter maps codes to HTTP statuses once.
+ * Domain errors: services throw these with a code that says what happened; this table maps each code, once,
+ * to its HTTP status and (for outcomes worth an audit event of their own) to the audit reason recorded.
  * Messages must never contain identity values, narrative, passwords, tokens or keys.
  */
-export const ERROR_STATUS = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PRECONDITION_FAILED: 412,
-  PAYLOAD_TOO_LARGE: 413,
-  UNPROCESSABLE: 422,
-  PRECONDITION_REQUIRED: 428,
-  TOO_MANY_REQUESTS: 429,
-} as const;
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400 },
+  UNAUTHENTICATED: { status: 401 },
+  INVALID_CREDENTIALS: { status: 401 },
+  FORBIDDEN: { status: 403 },
+  NOT_FOUND: { status: 404 },
+  CASE_ERASED: { status: 409, auditReason: 'erased' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, auditReason: 'idempotency_in_progress' },
+  USERNAME_TAKEN: { status: 409 },
+  OFFICE_CODE_TAKEN: { status: 409 },
+  LAST_ADMIN: { status: 409 },
+  STALE_VERSION: { status: 412, auditReason: 'stale_version' },
+  PAYLOAD_TOO_LARGE: { status: 413 },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, auditReason: 'idempotency_key_reused' },
+  IF_MATCH_REQUIRED: { status: 428, auditReason: 'missing_if_match' },
+  LOGIN_THROTTLED: { status: 429 },
+} as const satisfies Record<string, { status: number; auditReason?: string }>;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The audit reasons a failed (not denied) outcome may carry: a closed union derived from ERRORS. */
+export type FailureReason = {
+  [C in ErrorCode]: (typeof ERRORS)[C] extends { auditReason: infer R extends string } ? R : never;
+}[ErrorCode];
+
+export const statusOf = (code: ErrorCode): number => ERRORS[code].status;
+
+/** The audit reason of a failure with this code, or undefined when the code is not audited as a failure. */
+export function failureReasonOf(code: ErrorCode): FailureReason | undefined {
+  const entry = ERRORS[code];
+  return 'auditReason' in entry ? entry.auditReason : undefined;
+}
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_STATUS } from './errors.js';
+import { DomainError, statusOf } from './errors.js';
 import { errorBody } from './error-response.js';
 
 /**
@@ -26,7 +26,7 @@ function describeError(exception: unknown): {
   headers: Record<string, string>;
 } {
   if (exception instanceof DomainError) {
-    return { status: ERROR_STATUS[exception.code], message: exception.message, headers: exception.headers };
+    return { status: statusOf(exception.code), message: exception.message, headers: exception.headers };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -19,7 +19,7 @@ export class OfficesService {
     return this.dataSource.transaction(async (em) => {
       const repo = em.getRepository(OfficeEntity);
       if (await repo.existsBy({ code: input.code })) {
-        throw new DomainError('CONFLICT', 'An office with this code already exists');
+        throw new DomainError('OFFICE_CODE_TAKEN', 'An office with this code already exists');
       }
       const office = await repo.save(repo.create(input));
       await this.audit.record(em, ctx, {

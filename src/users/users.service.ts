@@ -44,7 +44,8 @@ export class UsersService {
       await this.checkAssignment(em, assignment, { approvedUntilChanged: true });
       const repo = em.getRepository(UserEntity);
       const username = input.username.toLowerCase();
-      if (await repo.existsBy({ username })) throw new DomainError('CONFLICT', 'This username is taken');
+      if (await repo.existsBy({ username }))
+        throw new DomainError('USERNAME_TAKEN', 'This username is taken');
       const user = await repo.save(
         repo.create({ username, passwordHash: await hashPassword(input.password), ...assignment }),
       );
@@ -145,6 +146,7 @@ export class UsersService {
       `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1`,
       [userId],
     )) as { n: number }[];
-    if (row.n === 0) throw new DomainError('CONFLICT', 'The last active admin cannot be disabled or demoted');
+    if (row.n === 0)
+      throw new DomainError('LAST_ADMIN', 'The last active admin cannot be disabled or demoted');
   }
 }
