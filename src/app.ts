@@ -55,6 +55,8 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', String(request.id));
+    // Responses carry case data and tokens: no browser, proxy or CDN may keep a copy.
+    void reply.header('Cache-Control', 'no-store');
   });
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -35,7 +35,9 @@ function describeError(exception: unknown): {
       typeof response === 'object' && response !== null && 'message' in response
         ? (response as { message: unknown }).message
         : exception.message;
-    const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+    const text = Array.isArray(raw) ? raw.join('; ') : String(raw);
+    // The router's 404 ("Cannot GET /v1/x?givenName=...") must not echo the query string.
+    const message = status === 404 ? text.replace(/\?.*$/s, '') : text;
     return { status, message: status >= 500 ? 'Internal server error' : message, headers: {} };
   }
   const status = frameworkStatus(exception);

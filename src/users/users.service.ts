@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../auth/password.js';
+import { passwordPolicyMessage } from '../auth/password-policy.js';
 import { SessionService } from '../auth/session.service.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
@@ -111,6 +112,8 @@ export class UsersService {
   /** Creates the bootstrap admin when no admin exists and a password is configured. */
   async ensureBootstrapAdmin(username: string, password: string | undefined): Promise<void> {
     if (!password) return;
+    const problem = passwordPolicyMessage(password, [username]);
+    if (problem !== null) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD is not acceptable: ${problem}`);
     if (await this.dataSource.getRepository(UserEntity).existsBy({ role: 'admin' })) return;
     const ctx: RequestContext = { requestId: 'bootstrap', ip: 'local', actor: null };
     await this.create(ctx, { username, password, role: 'admin' });

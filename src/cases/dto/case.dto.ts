@@ -36,7 +36,7 @@ import {
   type RecruiterRelationship,
   type SexualExploitationType,
 } from '../../ctdc/index.js';
-import { IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
+import { HasNoControlCharacters, IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
 
 /** Bounds of the free-text fields (API.md: names ≤ 200, narrative ≤ 20,000 characters). */
 export const LIMITS = {
@@ -64,6 +64,7 @@ export class SubjectDto {
   @IsString()
   @Length(1, LIMITS.name)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('name')
   givenName!: string;
 
@@ -72,6 +73,7 @@ export class SubjectDto {
   @IsString()
   @Length(1, LIMITS.name)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('name')
   familyName?: string | null;
 
@@ -85,6 +87,7 @@ export class SubjectDto {
   @IsString()
   @Length(1, LIMITS.documentNumber)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('documentNumber')
   documentNumber?: string | null;
 
@@ -93,6 +96,7 @@ export class SubjectDto {
   @IsString()
   @Length(1, LIMITS.phone)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   phone?: string | null;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.address, nullable: true, type: String })
@@ -100,6 +104,7 @@ export class SubjectDto {
   @IsString()
   @Length(1, LIMITS.address)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   address?: string | null;
 }
 
@@ -314,6 +319,7 @@ export class ListCasesQueryDto {
   @IsString()
   @Length(1, LIMITS.name)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('name')
   givenName?: string;
 
@@ -322,6 +328,7 @@ export class ListCasesQueryDto {
   @IsString()
   @Length(1, LIMITS.name)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('name')
   familyName?: string;
 
@@ -333,6 +340,7 @@ export class ListCasesQueryDto {
   @IsString()
   @Length(1, LIMITS.documentNumber)
   @IsWellFormedString()
+  @HasNoControlCharacters()
   @NormalizesToNonEmpty('documentNumber')
   documentNumber?: string;
 

@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, Validat
 import { COUNTRY_CODES } from '../../ctdc/index.js';
 import { IsIsoDate } from '../../common/validators.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
+import { IsAcceptablePassword, PASSWORD_POLICY_TEXT } from '../../auth/password-policy.js';
 import { ROLES, type Role } from '../../policy/index.js';
 
 export class CreateOfficeDto {
@@ -36,9 +37,15 @@ export class CreateUserDto {
   @Matches(USERNAME, { message: 'username must be 3-64 letters, digits, dots, hyphens or underscores' })
   username!: string;
 
-  @ApiProperty({ format: 'password', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true })
+  @ApiProperty({
+    format: 'password',
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    writeOnly: true,
+    description: PASSWORD_POLICY_TEXT,
+  })
   @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @IsAcceptablePassword()
   password!: string;
 
   @ApiProperty({ enum: ROLES })
@@ -82,10 +89,11 @@ export class UpdateUserDto {
     minLength: PASSWORD_MIN,
     maxLength: PASSWORD_MAX,
     writeOnly: true,
+    description: PASSWORD_POLICY_TEXT,
   })
   @IsOptional()
   @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @IsAcceptablePassword()
   password?: string;
 }
 
