@@ -25,3 +25,4 @@ export {
   parseMasterKeys,
 } from './keys.js';
 export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
+export { prfBitStream, randomBitSource, type BitSource } from './prf-stream.js';

@@ -20,3 +20,25 @@ export {
 export { protectTable } from './protect-table.js';
 export { describeDisclosureControl } from './describe.js';
 export { DisclosureInputError } from './errors.js';
+export {
+  discreteGaussian,
+  discreteGaussianPmf,
+  halfWidth95,
+  sigmaSquared,
+  type RandomBits,
+  type Rational,
+} from './discrete-gaussian.js';
+export {
+  answerRhoNano,
+  decideCharge,
+  groupingCosts,
+  nanoOf,
+  NANO,
+  rhoOf,
+  sigmaForRho,
+  type AccountedDimension,
+  type BudgetState,
+  type ChargeDecision,
+  type GroupingCost,
+} from './zcdp.js';
+export { listCount, unlistedStatement, type Listed } from './listing.js';
