@@ -26,3 +26,10 @@ export {
 } from './keys.js';
 export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
 export { prfBitStream, randomBitSource, type BitSource } from './prf-stream.js';
+export {
+  PHONETIC_KEY_BITS,
+  phoneticForm,
+  phoneticKey,
+  phoneticSubkey,
+  type PhoneticIdentity,
+} from './phonetic.js';
