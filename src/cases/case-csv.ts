@@ -13,7 +13,7 @@ import {
   type Role,
   type SubjectField,
 } from '../policy/index.js';
-import { MULTI_VALUED_CODES, type MultiValuedAttribute } from './ctdc.js';
+import { MULTI_VALUED_CODES, type MultiValuedAttribute } from '../ctdc/index.js';
 import type { CaseView } from './case-view.js';
 
 const capitalize = (code: string) => code.charAt(0).toUpperCase() + code.slice(1);

@@ -37,7 +37,7 @@ export const tooLarge = (limits: ImportLimits, what: 'bytes' | 'records') =>
  * past maxRecords (counting the CSV header as a record of its own is up to the caller).
  */
 export async function* splitRecords(
-  source: AsyncIterable<Buffer | Uint8Array | string>,
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
   options: { csv: boolean; limits: ImportLimits },
 ): AsyncGenerator<RawRecord> {
   const { csv, limits } = options;
