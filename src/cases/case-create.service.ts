@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
+import { withDefaults } from '../ctdc/index.js';
 import { newUuid, randomUInt32 } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
@@ -51,16 +52,7 @@ export class CaseCreateService {
           version: 1,
           ...this.crypto.indexes(subject),
           ...this.crypto.sealNew(id, subject, narrative),
-          registrationDate: input.registrationDate,
-          gender: input.gender,
-          citizenship: input.citizenship ?? 'unknown',
-          countryOfExploitation: input.countryOfExploitation ?? 'unknown',
-          exploitationTypes: input.exploitationTypes ?? [],
-          meansOfControl: input.meansOfControl ?? [],
-          labourSectors: input.labourSectors ?? [],
-          sexualExploitationTypes: input.sexualExploitationTypes ?? [],
-          recruiterRelationships: input.recruiterRelationships ?? [],
-          isAbduction: input.isAbduction ?? null,
+          ...withDefaults(input),
           consentResearch: input.consent.research,
           ...derived,
           recordKey: String(randomUInt32()),

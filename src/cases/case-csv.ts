@@ -13,7 +13,7 @@ import {
   type Role,
   type SubjectField,
 } from '../policy/index.js';
-import { MULTI_VALUED_CODES, type MultiValuedAttribute } from '../ctdc/index.js';
+import { codesOf, type MultiValuedAttribute } from '../ctdc/index.js';
 import type { CaseView } from './case-view.js';
 
 const capitalize = (code: string) => code.charAt(0).toUpperCase() + code.slice(1);
@@ -37,7 +37,7 @@ export type CsvColumn =
   | { kind: 'narrative'; name: string; field: 'narrative' };
 
 const multi = (field: MultiValuedAttribute): CsvColumn[] =>
-  MULTI_VALUED_CODES[field].map((code) => ({ kind: 'code', name: CODE_COLUMN[field](code), field, code }));
+  codesOf(field).map((code) => ({ kind: 'code', name: CODE_COLUMN[field](code), field, code }));
 
 /** Every column, in file order. */
 export const CSV_COLUMNS: readonly CsvColumn[] = Object.freeze([

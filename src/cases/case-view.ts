@@ -11,6 +11,12 @@ import {
   type Role,
   type SubjectField,
 } from '../policy/index.js';
+import {
+  CASE_ATTRIBUTE_NAMES,
+  DERIVED_ATTRIBUTE_NAMES,
+  type CaseAttribute,
+  type DerivedAttribute,
+} from '../ctdc/index.js';
 import type { CaseEntity } from './case.entity.js';
 
 /** A decrypted subject: every SUBJECT_FIELDS key, only givenName required. */
@@ -28,6 +34,14 @@ export type CaseView = Partial<Record<CaseField, unknown>>;
 
 const ENCRYPTED = ['keyId', 'wrappedKey'] as const;
 
+/** Attributes and derived attributes are stored in entity columns of their own name. */
+const ATTRIBUTE_SELF_COLUMNS = Object.fromEntries(
+  [...CASE_ATTRIBUTE_NAMES, ...DERIVED_ATTRIBUTE_NAMES].map((name): [string, readonly string[]] => [
+    name,
+    [name],
+  ]),
+) as { [A in CaseAttribute | DerivedAttribute]: readonly [A] };
+
 /** The entity columns behind each case field. */
 export const COLUMNS_BY_FIELD = {
   id: ['id'],
@@ -40,19 +54,7 @@ export const COLUMNS_BY_FIELD = {
   erasedAt: ['erasedAt'],
   subject: ['subjectCt', ...ENCRYPTED],
   narrative: ['narrativeCt', ...ENCRYPTED],
-  registrationDate: ['registrationDate'],
-  gender: ['gender'],
-  citizenship: ['citizenship'],
-  countryOfExploitation: ['countryOfExploitation'],
-  exploitationTypes: ['exploitationTypes'],
-  meansOfControl: ['meansOfControl'],
-  labourSectors: ['labourSectors'],
-  sexualExploitationTypes: ['sexualExploitationTypes'],
-  recruiterRelationships: ['recruiterRelationships'],
-  isAbduction: ['isAbduction'],
-  ageBroad: ['ageBroad'],
-  majorityStatus: ['majorityStatus'],
-  yearOfRegistration: ['yearOfRegistration'],
+  ...ATTRIBUTE_SELF_COLUMNS,
   consent: ['consentResearch'],
 } as const satisfies Record<CaseField, readonly CaseColumn[]>;
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
+import { erasedAttributes } from '../ctdc/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseEntity } from './case.entity.js';
 import { caseScopeCondition } from './case-scope.js';
@@ -59,19 +60,7 @@ export class CasesService {
           biGivenName: null,
           biFamilyName: null,
           biDocumentNumber: null,
-          registrationDate: null,
-          gender: null,
-          citizenship: null,
-          countryOfExploitation: null,
-          exploitationTypes: null,
-          meansOfControl: null,
-          labourSectors: null,
-          sexualExploitationTypes: null,
-          recruiterRelationships: null,
-          isAbduction: null,
-          ageBroad: null,
-          majorityStatus: null,
-          yearOfRegistration: null,
+          ...erasedAttributes(),
         })
         .where('id = :id AND erased_at IS NULL', { id })
         .andWhere(scope.where, scope.params)

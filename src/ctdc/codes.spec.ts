@@ -7,8 +7,6 @@ import {
   LABOUR_SECTORS,
   MAJORITY_STATUS,
   MEANS_OF_CONTROL,
-  MULTI_VALUED_ATTRIBUTES,
-  MULTI_VALUED_CODES,
   NOT_SPECIFIED,
   RECRUITER_RELATIONSHIPS,
   SEXUAL_EXPLOITATION_TYPES,
@@ -81,14 +79,6 @@ describe('CTDC code lists', () => {
       'other',
     ]);
     expect(RECRUITER_RELATIONSHIPS).toEqual(['intimatePartner', 'friend', 'family', 'other', 'unknown']);
-    expect(MULTI_VALUED_ATTRIBUTES).toEqual([
-      'exploitationTypes',
-      'labourSectors',
-      'sexualExploitationTypes',
-      'meansOfControl',
-      'recruiterRelationships',
-    ]);
-    expect(Object.keys(MULTI_VALUED_CODES).sort()).toEqual([...MULTI_VALUED_ATTRIBUTES].sort());
     expect(NOT_SPECIFIED).toBe('notSpecified');
   });
 

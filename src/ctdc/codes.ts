@@ -84,25 +84,6 @@ export type MeansOfControl = (typeof MEANS_OF_CONTROL)[number];
 export const RECRUITER_RELATIONSHIPS = ['intimatePartner', 'friend', 'family', 'other', 'unknown'] as const;
 export type RecruiterRelationship = (typeof RECRUITER_RELATIONSHIPS)[number];
 
-/** Attributes that hold a list of codes (a case counts once per value in aggregates). */
-export const MULTI_VALUED_ATTRIBUTES = [
-  'exploitationTypes',
-  'labourSectors',
-  'sexualExploitationTypes',
-  'meansOfControl',
-  'recruiterRelationships',
-] as const;
-export type MultiValuedAttribute = (typeof MULTI_VALUED_ATTRIBUTES)[number];
-
-/** Code lists of each multi-valued attribute. */
-export const MULTI_VALUED_CODES = {
-  exploitationTypes: EXPLOITATION_TYPES,
-  labourSectors: LABOUR_SECTORS,
-  sexualExploitationTypes: SEXUAL_EXPLOITATION_TYPES,
-  meansOfControl: MEANS_OF_CONTROL,
-  recruiterRelationships: RECRUITER_RELATIONSHIPS,
-} as const satisfies Record<MultiValuedAttribute, readonly string[]>;
-
 /** The aggregate value under which a case with an empty multi-valued list is counted. */
 export const NOT_SPECIFIED = 'notSpecified';
 

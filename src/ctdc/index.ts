@@ -4,3 +4,5 @@
  */
 export * from './codes.js';
 export * from './derive.js';
+export * from './attributes.js';
+export * from './dimensions.js';

@@ -6,6 +6,7 @@
  * `satisfies Record<CaseField, FieldRule>` makes a CaseField without a rule (or a rule for a
  * field that does not exist) a compile error.
  */
+import type { CaseAttribute, DerivedAttribute } from '../ctdc/index.js';
 import type { Role } from './roles.js';
 
 export type CaseField =
@@ -19,19 +20,8 @@ export type CaseField =
   | 'erasedAt'
   | 'subject'
   | 'narrative'
-  | 'registrationDate'
-  | 'gender'
-  | 'citizenship'
-  | 'countryOfExploitation'
-  | 'exploitationTypes'
-  | 'meansOfControl'
-  | 'labourSectors'
-  | 'sexualExploitationTypes'
-  | 'recruiterRelationships'
-  | 'isAbduction'
-  | 'ageBroad'
-  | 'majorityStatus'
-  | 'yearOfRegistration'
+  | CaseAttribute
+  | DerivedAttribute
   | 'consent';
 
 export type FieldGroup = 'metadata' | 'identity' | 'narrative' | 'attribute' | 'derived' | 'consent';

@@ -119,7 +119,7 @@ export class AggregateFiltersDto {
 export class AggregateQueryDto {
   @ApiProperty({
     type: 'array',
-    items: { type: 'string', enum: DIMENSION_NAMES },
+    items: { type: 'string', enum: [...DIMENSION_NAMES] },
     maxItems: MAX_DIMENSIONS,
     uniqueItems: true,
     example: ['citizenship', 'gender'],

@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  AGE_BROAD,
-  EXPLOITATION_TYPES,
-  GENDERS,
-  LABOUR_SECTORS,
-  MAJORITY_STATUS,
-  MEANS_OF_CONTROL,
-  RECRUITER_RELATIONSHIPS,
-  SEXUAL_EXPLOITATION_TYPES,
-} from '../../ctdc/index.js';
+import { CaseAttributesView } from './attribute-properties.js';
 
 export class SubjectViewDto {
   @ApiProperty() givenName!: string;
@@ -28,7 +19,7 @@ export class ConsentViewDto {
  * cases; caseworkers and supervisors also get subject, narrative and attributes; auditors get metadata
  * and consent only. An erased case shows metadata only.
  */
-export class CaseDto {
+export class CaseDto extends CaseAttributesView() {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) officeId!: string;
   @ApiProperty({
@@ -48,20 +39,6 @@ export class CaseDto {
   subject?: SubjectViewDto;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'caseworker, supervisor' })
   narrative?: string | null;
-  @ApiPropertyOptional({ format: 'date' }) registrationDate?: string;
-  @ApiPropertyOptional({ enum: GENDERS }) gender?: string;
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' }) citizenship?: string;
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' }) countryOfExploitation?: string;
-  @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes?: string[];
-  @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true }) meansOfControl?: string[];
-  @ApiPropertyOptional({ enum: LABOUR_SECTORS, isArray: true }) labourSectors?: string[];
-  @ApiPropertyOptional({ enum: SEXUAL_EXPLOITATION_TYPES, isArray: true })
-  sexualExploitationTypes?: string[];
-  @ApiPropertyOptional({ enum: RECRUITER_RELATIONSHIPS, isArray: true }) recruiterRelationships?: string[];
-  @ApiPropertyOptional({ nullable: true, type: Boolean }) isAbduction?: boolean | null;
-  @ApiPropertyOptional({ enum: AGE_BROAD }) ageBroad?: string;
-  @ApiPropertyOptional({ enum: MAJORITY_STATUS }) majorityStatus?: string;
-  @ApiPropertyOptional() yearOfRegistration?: number;
   @ApiPropertyOptional({ type: ConsentViewDto, description: 'caseworker, supervisor, auditor' })
   consent?: ConsentViewDto;
 }

@@ -1,12 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
   IsBoolean,
   IsDefined,
-  IsIn,
   IsInt,
   IsISO8601,
   IsObject,
@@ -17,25 +13,10 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsIsoDate } from '../../common/validators.js';
-import {
-  COUNTRY_OR_UNKNOWN,
-  EXPLOITATION_TYPES,
-  GENDERS,
-  LABOUR_SECTORS,
-  MEANS_OF_CONTROL,
-  RECRUITER_RELATIONSHIPS,
-  SEXUAL_EXPLOITATION_TYPES,
-  type ExploitationType,
-  type Gender,
-  type LabourSector,
-  type MeansOfControl,
-  type RecruiterRelationship,
-  type SexualExploitationType,
-} from '../../ctdc/index.js';
+import { CaseAttributesBody, Present, PresentNonNull } from './attribute-properties.js';
 import { HasNoControlCharacters, IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
 
 /** Bounds of the free-text fields (API.md: names ≤ 200, narrative ≤ 20,000 characters). */
@@ -46,17 +27,6 @@ export const LIMITS = {
   address: 500,
   narrative: 20_000,
 } as const;
-
-/** Only checked when the key is present: `null` is then refused like any other wrong type. */
-const Present = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
-/** Present and not null (null clears the field). */
-const PresentNonNull = () =>
-  ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null);
-
-const codeList = (name: string, codes: readonly string[]) => ({
-  each: true,
-  message: `each value of ${name} must be one of: ${codes.join(', ')}`,
-});
 
 export class SubjectDto {
   @ApiProperty({ minLength: 1, maxLength: LIMITS.name, example: 'Amina' })
@@ -115,7 +85,8 @@ export class ConsentDto {
   research!: boolean;
 }
 
-export class CreateCaseDto {
+/** POST body: subject, narrative and consent, plus every attribute of the data standard (ctdc/attributes.ts). */
+export class CreateCaseDto extends CaseAttributesBody('create') {
   @ApiProperty({ type: SubjectDto, description: 'Identity: stored encrypted' })
   @IsDefined()
   @IsObject()
@@ -130,73 +101,6 @@ export class CreateCaseDto {
   @IsWellFormedString()
   narrative?: string | null;
 
-  @ApiProperty({ format: 'date', example: '2021-03-02' })
-  @IsDefined()
-  @IsIsoDate()
-  registrationDate!: string;
-
-  @ApiProperty({ enum: GENDERS })
-  @IsDefined()
-  @IsIn(GENDERS)
-  gender!: Gender;
-
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown', example: 'PH', default: 'unknown' })
-  @IsOptional()
-  @IsIn(COUNTRY_OR_UNKNOWN, { message: 'citizenship must be an ISO 3166-1 alpha-2 code or unknown' })
-  citizenship?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown', example: 'MY', default: 'unknown' })
-  @IsOptional()
-  @IsIn(COUNTRY_OR_UNKNOWN, {
-    message: 'countryOfExploitation must be an ISO 3166-1 alpha-2 code or unknown',
-  })
-  countryOfExploitation?: string;
-
-  @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true, uniqueItems: true, default: [] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(EXPLOITATION_TYPES.length)
-  @ArrayUnique()
-  @IsIn(EXPLOITATION_TYPES, codeList('exploitationTypes', EXPLOITATION_TYPES))
-  exploitationTypes?: ExploitationType[];
-
-  @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true, uniqueItems: true, default: [] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MEANS_OF_CONTROL.length)
-  @ArrayUnique()
-  @IsIn(MEANS_OF_CONTROL, codeList('meansOfControl', MEANS_OF_CONTROL))
-  meansOfControl?: MeansOfControl[];
-
-  @ApiPropertyOptional({ enum: LABOUR_SECTORS, isArray: true, uniqueItems: true, default: [] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LABOUR_SECTORS.length)
-  @ArrayUnique()
-  @IsIn(LABOUR_SECTORS, codeList('labourSectors', LABOUR_SECTORS))
-  labourSectors?: LabourSector[];
-
-  @ApiPropertyOptional({ enum: SEXUAL_EXPLOITATION_TYPES, isArray: true, uniqueItems: true, default: [] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(SEXUAL_EXPLOITATION_TYPES.length)
-  @ArrayUnique()
-  @IsIn(SEXUAL_EXPLOITATION_TYPES, codeList('sexualExploitationTypes', SEXUAL_EXPLOITATION_TYPES))
-  sexualExploitationTypes?: SexualExploitationType[];
-
-  @ApiPropertyOptional({ enum: RECRUITER_RELATIONSHIPS, isArray: true, uniqueItems: true, default: [] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(RECRUITER_RELATIONSHIPS.length)
-  @ArrayUnique()
-  @IsIn(RECRUITER_RELATIONSHIPS, codeList('recruiterRelationships', RECRUITER_RELATIONSHIPS))
-  recruiterRelationships?: RecruiterRelationship[];
-
-  @ApiPropertyOptional({ nullable: true, type: Boolean, description: 'null: not recorded' })
-  @IsOptional()
-  @IsBoolean()
-  isAbduction?: boolean | null;
-
   @ApiProperty({ type: ConsentDto })
   @IsDefined()
   @IsObject()
@@ -207,9 +111,9 @@ export class CreateCaseDto {
 
 /**
  * PATCH body: every key optional; a key present replaces that field. `subject` is replaced as a whole
- * (it is one field of the policy); `narrative` and `isAbduction` may be null to clear them.
+ * (it is one field of the policy); `narrative` and nullable attributes may be null to clear them.
  */
-export class UpdateCaseDto {
+export class UpdateCaseDto extends CaseAttributesBody('update') {
   @ApiPropertyOptional({ type: SubjectDto, description: 'Replaces the whole subject' })
   @Present()
   @IsObject()
@@ -223,73 +127,6 @@ export class UpdateCaseDto {
   @MaxLength(LIMITS.narrative)
   @IsWellFormedString()
   narrative?: string | null;
-
-  @ApiPropertyOptional({ format: 'date' })
-  @Present()
-  @IsIsoDate()
-  registrationDate?: string;
-
-  @ApiPropertyOptional({ enum: GENDERS })
-  @Present()
-  @IsIn(GENDERS)
-  gender?: Gender;
-
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' })
-  @Present()
-  @IsIn(COUNTRY_OR_UNKNOWN, { message: 'citizenship must be an ISO 3166-1 alpha-2 code or unknown' })
-  citizenship?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2 or unknown' })
-  @Present()
-  @IsIn(COUNTRY_OR_UNKNOWN, {
-    message: 'countryOfExploitation must be an ISO 3166-1 alpha-2 code or unknown',
-  })
-  countryOfExploitation?: string;
-
-  @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true, uniqueItems: true })
-  @Present()
-  @IsArray()
-  @ArrayMaxSize(EXPLOITATION_TYPES.length)
-  @ArrayUnique()
-  @IsIn(EXPLOITATION_TYPES, codeList('exploitationTypes', EXPLOITATION_TYPES))
-  exploitationTypes?: ExploitationType[];
-
-  @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true, uniqueItems: true })
-  @Present()
-  @IsArray()
-  @ArrayMaxSize(MEANS_OF_CONTROL.length)
-  @ArrayUnique()
-  @IsIn(MEANS_OF_CONTROL, codeList('meansOfControl', MEANS_OF_CONTROL))
-  meansOfControl?: MeansOfControl[];
-
-  @ApiPropertyOptional({ enum: LABOUR_SECTORS, isArray: true, uniqueItems: true })
-  @Present()
-  @IsArray()
-  @ArrayMaxSize(LABOUR_SECTORS.length)
-  @ArrayUnique()
-  @IsIn(LABOUR_SECTORS, codeList('labourSectors', LABOUR_SECTORS))
-  labourSectors?: LabourSector[];
-
-  @ApiPropertyOptional({ enum: SEXUAL_EXPLOITATION_TYPES, isArray: true, uniqueItems: true })
-  @Present()
-  @IsArray()
-  @ArrayMaxSize(SEXUAL_EXPLOITATION_TYPES.length)
-  @ArrayUnique()
-  @IsIn(SEXUAL_EXPLOITATION_TYPES, codeList('sexualExploitationTypes', SEXUAL_EXPLOITATION_TYPES))
-  sexualExploitationTypes?: SexualExploitationType[];
-
-  @ApiPropertyOptional({ enum: RECRUITER_RELATIONSHIPS, isArray: true, uniqueItems: true })
-  @Present()
-  @IsArray()
-  @ArrayMaxSize(RECRUITER_RELATIONSHIPS.length)
-  @ArrayUnique()
-  @IsIn(RECRUITER_RELATIONSHIPS, codeList('recruiterRelationships', RECRUITER_RELATIONSHIPS))
-  recruiterRelationships?: RecruiterRelationship[];
-
-  @ApiPropertyOptional({ nullable: true, type: Boolean })
-  @PresentNonNull()
-  @IsBoolean()
-  isAbduction?: boolean | null;
 
   @ApiPropertyOptional({ type: ConsentDto })
   @Present()
