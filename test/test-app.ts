@@ -36,6 +36,7 @@ export function testKeys(): Record<string, string> {
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
     AUDIT_CHAIN_KEY: generateKeyBase64(),
+    RELEASE_SIGNING_KEY: generateKeyBase64(),
   };
 }
 
@@ -48,6 +49,7 @@ function keysOf(config: AppConfig): Record<string, string> {
     BLIND_INDEX_KEY: env.BLIND_INDEX_KEY ?? '',
     JWT_SECRET: env.JWT_SECRET ?? '',
     AUDIT_CHAIN_KEY: env.AUDIT_CHAIN_KEY ?? '',
+    RELEASE_SIGNING_KEY: env.RELEASE_SIGNING_KEY ?? '',
   };
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { AppConfig } from '../config/app-config.js';
 import type { Env } from '../config/env.schema.js';
-import { CryptoError, generateKeyBase64, hmacSha256Hex, parseKey } from '../crypto/index.js';
+import { CryptoError, ed25519FromSeed, generateKeyBase64, hmacSha256Hex, parseKey } from '../crypto/index.js';
 import { CaseCryptoService, CaseKeyDestroyedError, toSubject } from './case-crypto.service.js';
 
 const key = () => parseKey('k', generateKeyBase64());
@@ -13,6 +13,7 @@ const service = () =>
       blindIndexKey: key(),
       jwtSecret: key(),
       auditChainKey: key(),
+      releaseSigningKey: ed25519FromSeed(key()),
     }),
   );
 const ID = '7b0d3c3e-1d0e-4b8f-9b8f-2f0d1c1e1a01';

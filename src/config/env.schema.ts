@@ -50,6 +50,7 @@ export const envSchema = z.object({
   BLIND_INDEX_KEY: optionalString,
   JWT_SECRET: optionalString,
   AUDIT_CHAIN_KEY: optionalString,
+  RELEASE_SIGNING_KEY: optionalString,
   JWT_ISSUER: z.string().default('ctr-case-api'),
   JWT_AUDIENCE: z.string().default('ctr-case-api'),
   JWT_TTL_SECONDS: int(60, 24 * 3600, 900),

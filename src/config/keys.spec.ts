@@ -9,7 +9,7 @@ const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keys-')),
 describe('key material', () => {
   it('in production, every missing key is fatal and named', () => {
     expect(() => resolveKeys(parseEnv({ NODE_ENV: 'production' }))).toThrow(
-      /FIELD_MASTER_KEYS, FIELD_MASTER_KEY_ID, PSEUDONYM_KEY, BLIND_INDEX_KEY, JWT_SECRET, AUDIT_CHAIN_KEY must be set in production/,
+      /FIELD_MASTER_KEYS, FIELD_MASTER_KEY_ID, PSEUDONYM_KEY, BLIND_INDEX_KEY, JWT_SECRET, AUDIT_CHAIN_KEY, RELEASE_SIGNING_KEY must be set in production/,
     );
   });
 
@@ -44,6 +44,7 @@ describe('key material', () => {
       BLIND_INDEX_KEY: 'c2hvcnQ=',
       JWT_SECRET: 'c2hvcnQ=',
       AUDIT_CHAIN_KEY: 'c2hvcnQ=',
+      RELEASE_SIGNING_KEY: 'c2hvcnQ=',
     });
     let message = '';
     try {
@@ -53,5 +54,13 @@ describe('key material', () => {
     }
     expect(message).toMatch(/FIELD_MASTER_KEYS|master key/);
     expect(message).not.toContain('c2hvcnQ');
+  });
+
+  it('the release signing key is an Ed25519 key derived from its 32-byte seed, stable across restarts', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keys-')), 'dev-keys.json');
+    const first = resolveKeys(parseEnv({ KEYS_FILE: file }));
+    const second = resolveKeys(parseEnv({ KEYS_FILE: file }));
+    expect(first.releaseSigningKey.keyId).toBe(second.releaseSigningKey.keyId);
+    expect(first.releaseSigningKey.publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
 });

@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateKeyBase64, parseKey, parseMasterKeys, type MasterKeyRing } from '../crypto/index.js';
+import {
+  ed25519FromSeed,
+  generateKeyBase64,
+  parseKey,
+  parseMasterKeys,
+  type Ed25519SigningKey,
+  type MasterKeyRing,
+} from '../crypto/index.js';
 import { ConfigError, type Env } from './env.schema.js';
 
 export interface KeyMaterial {
@@ -9,6 +16,8 @@ export interface KeyMaterial {
   blindIndexKey: Buffer;
   jwtSecret: Buffer;
   auditChainKey: Buffer;
+  /** Signs aggregate release manifests (Ed25519); never stored in the database. */
+  releaseSigningKey: Ed25519SigningKey;
 }
 
 const KEY_VARIABLES = [
@@ -18,6 +27,7 @@ const KEY_VARIABLES = [
   'BLIND_INDEX_KEY',
   'JWT_SECRET',
   'AUDIT_CHAIN_KEY',
+  'RELEASE_SIGNING_KEY',
 ] as const;
 type KeyVariable = (typeof KEY_VARIABLES)[number];
 type RawKeys = Record<KeyVariable, string>;
@@ -51,6 +61,7 @@ function generateKeys(): RawKeys {
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
     AUDIT_CHAIN_KEY: generateKeyBase64(),
+    RELEASE_SIGNING_KEY: generateKeyBase64(),
   };
 }
 
@@ -83,6 +94,10 @@ function toKeyMaterial(raw: RawKeys): KeyMaterial {
       blindIndexKey: parseKey('BLIND_INDEX_KEY', raw.BLIND_INDEX_KEY),
       jwtSecret: parseKey('JWT_SECRET', raw.JWT_SECRET),
       auditChainKey: parseKey('AUDIT_CHAIN_KEY', raw.AUDIT_CHAIN_KEY),
+      releaseSigningKey: ed25519FromSeed(
+        parseKey('RELEASE_SIGNING_KEY', raw.RELEASE_SIGNING_KEY),
+        'RELEASE_SIGNING_KEY',
+      ),
     };
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);

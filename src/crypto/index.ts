@@ -33,3 +33,10 @@ export {
   phoneticSubkey,
   type PhoneticIdentity,
 } from './phonetic.js';
+export {
+  ed25519FromSeed,
+  parseEd25519PublicKey,
+  signEd25519,
+  verifyEd25519,
+  type Ed25519SigningKey,
+} from './signing.js';
