@@ -6,3 +6,4 @@ export * from './codes.js';
 export * from './derive.js';
 export * from './attributes.js';
 export * from './dimensions.js';
+export * from './regions.js';

