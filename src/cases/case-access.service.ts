@@ -6,8 +6,7 @@ import { DomainError, failureReasonOf, forbidden, notFound, unauthenticated } fr
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { forbiddenWrites, needsDecryption } from '../policy/index.js';
 import { CaseCryptoService } from './case-crypto.service.js';
-import { caseScopeCondition } from './case-scope.js';
-import { CaseEntity } from './case.entity.js';
+import { scopedCases } from './case.repository.js';
 import { caseView, type CaseColumn, type CaseRow, type CaseView, type OpenedCase } from './case-view.js';
 
 /** A refused access: rolled back, then audited as denied in a transaction of its own. */
@@ -87,15 +86,10 @@ export class CaseAccessService {
     id: string,
     columns: readonly CaseColumn[],
   ): Promise<CaseRow> {
-    const scope = caseScopeCondition(actor, 'c.office_id');
-    const row = await em
-      .createQueryBuilder(CaseEntity, 'c')
-      .select(columns.map((column) => `c.${column}`))
-      .where('c.id = :id', { id })
-      .andWhere(scope.where, scope.params)
-      .getOne();
+    const cases = scopedCases(em, actor);
+    const row = await cases.find(id, columns);
     if (row) return row;
-    const exists = await em.getRepository(CaseEntity).existsBy({ id });
+    const exists = await cases.existsInAnyOffice(id);
     throw new CaseDenied(caseNotFound(), { reason: exists ? 'office_scope' : 'not_found' });
   }
 

@@ -6,7 +6,7 @@ import { newUuid, randomUInt32 } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { claimIdempotencyKey } from './case-idempotency.js';
-import { CaseEntity } from './case.entity.js';
+import { scopedCases } from './case.repository.js';
 import { columnsFor } from './case-view.js';
 import type { VersionedCase } from './cases.service.js';
 import { derive } from './derivation.js';
@@ -45,9 +45,8 @@ export class CaseCreateService {
       }
 
       if (!replay) {
-        await em.getRepository(CaseEntity).insert({
+        await scopedCases(em, actor).insert({
           id,
-          officeId: actor.officeId as string,
           createdBy: actor.id,
           version: 1,
           ...this.crypto.indexes(subject),

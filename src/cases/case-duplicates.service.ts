@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { CaseAccessService } from './case-access.service.js';
+import { scopedCases } from './case.repository.js';
 
 export interface DuplicateOffice {
   officeCode: string;
@@ -31,14 +32,7 @@ export class CaseDuplicatesService {
       ]);
       let items: DuplicateOffice[] = [];
       if (row.pseudonym) {
-        const rows = (await em.query(
-          `SELECT o.code AS "officeCode", count(*)::int AS count
-             FROM cases c JOIN offices o ON o.id = c.office_id
-            WHERE c.pseudonym = $1 AND c.office_id <> $2 AND c.erased_at IS NULL
-            GROUP BY o.code ORDER BY o.code`,
-          [row.pseudonym, row.officeId],
-        )) as DuplicateOffice[];
-        items = rows.map(({ officeCode, count }) => ({ officeCode, count }));
+        items = await scopedCases(em, actor).otherOfficesWithPseudonym(row.pseudonym);
       }
       await this.audit.record(em, ctx, {
         action: 'case.duplicates',

@@ -6,8 +6,7 @@ import type { AuthenticatedPrincipal, RequestContext } from '../common/request-c
 import type { BlindIndexField } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService } from './case-crypto.service.js';
-import { caseScopeCondition } from './case-scope.js';
-import { CaseEntity } from './case.entity.js';
+import { scopedCases } from './case.repository.js';
 import { columnsFor, type CaseRow, type CaseView } from './case-view.js';
 import type { ListCasesQueryDto } from './dto/case.dto.js';
 
@@ -97,12 +96,8 @@ export class CaseSearchService {
     after: Cursor | null,
     take: number,
   ): Promise<CaseRow[]> {
-    const scope = caseScopeCondition(actor, 'c.office_id');
-    const columns = [...new Set([...columnsFor(actor.role), 'createdAt'])];
-    const qb = em
-      .createQueryBuilder(CaseEntity, 'c')
-      .select(columns.map((column) => `c.${column}`))
-      .where(scope.where, scope.params);
+    const columns = [...new Set([...columnsFor(actor.role), 'createdAt' as const])];
+    const qb = scopedCases(em, actor).select(columns);
     for (const field of Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]) {
       const value = query[field];
       if (value !== undefined) {

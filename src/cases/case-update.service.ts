@@ -6,7 +6,7 @@ import type { AuthenticatedPrincipal, RequestContext } from '../common/request-c
 import { CASE_FIELD_NAMES, fieldsOfGroup } from '../policy/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
-import { caseScopeCondition } from './case-scope.js';
+import { scopedCases } from './case.repository.js';
 import { CaseEntity } from './case.entity.js';
 import { columnsFor, type CaseRow } from './case-view.js';
 import type { VersionedCase } from './cases.service.js';
@@ -60,19 +60,12 @@ export class CaseUpdateService {
       if (!accepted.includes(row.version)) throw stale();
 
       const changes = this.changes(row, input);
-      const scope = caseScopeCondition(actor, 'office_id');
-      const result = await em
-        .createQueryBuilder()
-        .update(CaseEntity)
-        .set({
-          ...changes,
-          version: () => 'version + 1',
-          updatedAt: () => "date_trunc('milliseconds', now())",
-        })
-        .where('id = :id AND version = :expected AND erased_at IS NULL', { id, expected: row.version })
-        .andWhere(scope.where, scope.params)
-        .execute();
-      if (result.affected !== 1) await this.whyNotUpdated(em, actor, id);
+      const affected = await scopedCases(em, actor).update(
+        id,
+        { ...changes, version: () => 'version + 1', updatedAt: () => "date_trunc('milliseconds', now())" },
+        { version: row.version },
+      );
+      if (affected !== 1) await this.whyNotUpdated(em, actor, id);
 
       const updated = await this.access.load(em, actor, id, columnsFor(actor.role));
       const view = this.access.view(actor, updated);

@@ -4,8 +4,7 @@ import { DomainError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { erasedAttributes } from '../ctdc/index.js';
 import { CaseAccessService } from './case-access.service.js';
-import { CaseEntity } from './case.entity.js';
-import { caseScopeCondition } from './case-scope.js';
+import { scopedCases } from './case.repository.js';
 import { columnsFor, type CaseView } from './case-view.js';
 
 export interface VersionedCase {
@@ -44,28 +43,21 @@ export class CasesService {
     return this.access.run(ctx, 'case.erase', id, async (em, actor) => {
       const row = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
       if (row.erasedAt !== null) throw new DomainError('CASE_ERASED', 'The case is already erased');
-      const scope = caseScopeCondition(actor, 'office_id');
-      const result = await em
-        .createQueryBuilder()
-        .update(CaseEntity)
-        .set({
-          erasedAt: () => "date_trunc('milliseconds', now())",
-          updatedAt: () => "date_trunc('milliseconds', now())",
-          version: () => 'version + 1',
-          pseudonym: null,
-          keyId: null,
-          wrappedKey: null,
-          subjectCt: null,
-          narrativeCt: null,
-          biGivenName: null,
-          biFamilyName: null,
-          biDocumentNumber: null,
-          ...erasedAttributes(),
-        })
-        .where('id = :id AND erased_at IS NULL', { id })
-        .andWhere(scope.where, scope.params)
-        .execute();
-      if (result.affected !== 1) throw new DomainError('CASE_ERASED', 'The case is already erased');
+      const affected = await scopedCases(em, actor).update(id, {
+        erasedAt: () => "date_trunc('milliseconds', now())",
+        updatedAt: () => "date_trunc('milliseconds', now())",
+        version: () => 'version + 1',
+        pseudonym: null,
+        keyId: null,
+        wrappedKey: null,
+        subjectCt: null,
+        narrativeCt: null,
+        biGivenName: null,
+        biFamilyName: null,
+        biDocumentNumber: null,
+        ...erasedAttributes(),
+      });
+      if (affected !== 1) throw new DomainError('CASE_ERASED', 'The case is already erased');
       await this.audit.record(em, ctx, {
         action: 'case.erase',
         outcome: 'allowed',

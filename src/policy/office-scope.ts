@@ -1,6 +1,7 @@
 /**
  * THE record-level rule for cases: which office's cases a principal may touch. Every query path
- * (get, list, search, update, erase, duplicates) goes through officeScope / inScope.
+ * (get, list, search, update, erase, duplicates) goes through officeScope, applied to SQL in one place:
+ * cases/case.repository.ts.
  */
 import type { Role } from './roles.js';
 
@@ -34,18 +35,5 @@ export function officeScope(principal: Principal): OfficeScope {
       void _exhaustive;
       return { kind: 'none' };
     }
-  }
-}
-
-/** Whether a case of `caseOfficeId` exists for the principal. */
-export function inScope(principal: Principal, caseOfficeId: string): boolean {
-  const scope = officeScope(principal);
-  switch (scope.kind) {
-    case 'office':
-      return scope.officeId === caseOfficeId;
-    case 'all':
-      return true;
-    case 'none':
-      return false;
   }
 }

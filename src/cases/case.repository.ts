@@ -1,0 +1,115 @@
+/**
+ * THE entry to the `cases` table for every record path (get, list, search, create, update, erase,
+ * duplicates, and the workflows built on them). Each way in starts from the actor's office scope
+ * (policy/office-scope.ts); the few that cannot be scoped are named below, each with its reason, and no
+ * other file of the record path queries `cases`.
+ *
+ * Raw SQL on `cases` outside this file is allowed only where an inventory entry (RAW_CASES_SQL) gives the
+ * reason; a unit test holds the source tree to that inventory.
+ */
+import type { EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
+import { officeScope, type Principal } from '../policy/index.js';
+import { CaseEntity } from './case.entity.js';
+import type { CaseColumn, CaseRow } from './case-view.js';
+
+/** Files besides this one that may run SQL on `cases`, and why none of them can go through the scope. */
+export const RAW_CASES_SQL = {
+  'src/aggregates/aggregate-sql.ts':
+    'research counts over every office (consenting, non-erased cases only); returns counts, never rows',
+  'src/cases/rewrap.ts': 'key rotation re-wraps every row’s data key; a maintenance command, no actor',
+} as const;
+
+/** The columns the scope is stated on: `c` is the one alias of the table in every scoped query. */
+const ALIAS = 'c';
+
+/** A scope as a SQL condition on `office_id`, the office always a bound parameter. */
+function scopeCondition(
+  actor: Principal,
+  column: string,
+): { where: string; params: Record<string, unknown> } {
+  const scope = officeScope(actor);
+  switch (scope.kind) {
+    case 'office':
+      return { where: `${column} = :scopeOfficeId`, params: { scopeOfficeId: scope.officeId } };
+    case 'all':
+      return { where: 'TRUE', params: {} };
+    case 'none':
+      return { where: 'FALSE', params: {} };
+  }
+}
+
+export type NewCase = Omit<CaseEntity, 'officeId' | 'createdAt' | 'updatedAt' | 'erasedAt'>;
+export type CaseChanges = QueryDeepPartialEntity<CaseEntity>;
+
+/** The actor's cases, in one transaction. */
+export class ScopedCases {
+  constructor(
+    private readonly em: EntityManager,
+    readonly actor: Principal,
+  ) {}
+
+  /** A SELECT of `columns` over the actor's cases (alias `c`), the scope already applied. */
+  select(columns: readonly CaseColumn[]): SelectQueryBuilder<CaseEntity> {
+    const scope = scopeCondition(this.actor, `${ALIAS}.office_id`);
+    return this.em
+      .createQueryBuilder(CaseEntity, ALIAS)
+      .select(columns.map((column) => `${ALIAS}.${column}`))
+      .where(scope.where, scope.params);
+  }
+
+  /** The case `id` with `columns`, or null when it does not exist for the actor. */
+  async find(id: string, columns: readonly CaseColumn[]): Promise<CaseRow | null> {
+    return (await this.select(columns).andWhere(`${ALIAS}.id = :id`, { id }).getOne()) ?? null;
+  }
+
+  /** A new case of the actor's own office (the office is never taken from the caller's input). */
+  async insert(values: NewCase): Promise<void> {
+    const scope = officeScope(this.actor);
+    if (scope.kind !== 'office') throw new Error('only office staff create cases');
+    await this.em.getRepository(CaseEntity).insert({ ...values, officeId: scope.officeId });
+  }
+
+  /**
+   * Updates the live case `id` of the actor's scope (optionally only at `version`); the number of rows
+   * changed (0 or 1). `set` values may be SQL expressions given as functions, as in TypeORM.
+   */
+  async update(id: string, set: CaseChanges, options: { version?: number } = {}): Promise<number> {
+    const scope = scopeCondition(this.actor, 'office_id');
+    const qb = this.em
+      .createQueryBuilder()
+      .update(CaseEntity)
+      .set(set)
+      .where('id = :id AND erased_at IS NULL', { id })
+      .andWhere(scope.where, scope.params);
+    if (options.version !== undefined) qb.andWhere('version = :expected', { expected: options.version });
+    return (await qb.execute()).affected ?? 0;
+  }
+
+  /**
+   * UNSCOPED, on purpose: whether a case `id` exists in any office. Only to tell, in the audit event of a
+   * 404, another office's case from a missing one; never returned to the caller.
+   */
+  existsInAnyOffice(id: string): Promise<boolean> {
+    return this.em.getRepository(CaseEntity).existsBy({ id });
+  }
+
+  /**
+   * UNSCOPED, on purpose: live cases of OTHER offices with this pseudonym, as office codes and counts
+   * (duplicate hints). Never ids or content.
+   */
+  async otherOfficesWithPseudonym(pseudonym: string): Promise<{ officeCode: string; count: number }[]> {
+    const scope = officeScope(this.actor);
+    if (scope.kind !== 'office') return [];
+    const rows = (await this.em.query(
+      `SELECT o.code AS "officeCode", count(*)::int AS count
+         FROM cases c JOIN offices o ON o.id = c.office_id
+        WHERE c.pseudonym = $1 AND c.office_id <> $2 AND c.erased_at IS NULL
+        GROUP BY o.code ORDER BY o.code`,
+      [pseudonym, scope.officeId],
+    )) as { officeCode: string; count: number }[];
+    return rows.map(({ officeCode, count }) => ({ officeCode, count }));
+  }
+}
+
+/** The actor's cases within the transaction of `em`: the only way the record path reaches `cases`. */
+export const scopedCases = (em: EntityManager, actor: Principal): ScopedCases => new ScopedCases(em, actor);
