@@ -8,6 +8,8 @@ import {
   normalizeDocumentNumber,
   normalizeName,
   open,
+  phoneticKey,
+  phoneticSubkey,
   pseudonymFor,
   seal,
   unwrapDataKey,
@@ -29,6 +31,7 @@ export interface IdentityIndexes {
   biGivenName: number;
   biFamilyName: number | null;
   biDocumentNumber: number | null;
+  phoneticKey: number;
 }
 
 /** What decryption needs from a row (AAD binds every ciphertext to its case id and field). */
@@ -66,9 +69,11 @@ export function toSubject(input: Partial<Record<keyof Subject, string | null>>):
 @Injectable()
 export class CaseCryptoService {
   private readonly fingerprintKey: Buffer;
+  private readonly phoneticKey: Buffer;
 
   constructor(private readonly config: AppConfig) {
     this.fingerprintKey = deriveSubkey(config.keys.pseudonymKey, 'idempotency-fingerprint');
+    this.phoneticKey = phoneticSubkey(config.keys.blindIndexKey);
   }
 
   /** A fresh data key for a new case, wrapped under the current master key; subject and narrative sealed. */
@@ -115,6 +120,20 @@ export class CaseCryptoService {
     });
   }
 
+  /**
+   * A free text attached to the case (e.g. a transfer's reason), sealed under the case's data key with the
+   * AAD `<caseId>:<label>`: it becomes unrecoverable when the case is erased.
+   */
+  sealNote(row: EncryptedRow, label: string, text: string): Buffer {
+    return this.withDataKey(row, (dataKey) => seal(dataKey, text, `${row.id}:${label}`));
+  }
+
+  /** The text of sealNote, or null once the case's data key is destroyed. */
+  openNote(row: EncryptedRow, label: string, ciphertext: Buffer | null): string | null {
+    if (ciphertext === null || !row.keyId || !row.wrappedKey) return null;
+    return this.withDataKey(row, (dataKey) => open(dataKey, ciphertext, `${row.id}:${label}`));
+  }
+
   indexes(subject: Subject): IdentityIndexes {
     return {
       pseudonym: pseudonymFor(this.config.keys.pseudonymKey, subject),
@@ -122,6 +141,7 @@ export class CaseCryptoService {
       biFamilyName: subject.familyName === null ? null : this.blindIndex('familyName', subject.familyName),
       biDocumentNumber:
         subject.documentNumber === null ? null : this.blindIndex('documentNumber', subject.documentNumber),
+      phoneticKey: phoneticKey(this.phoneticKey, subject),
     };
   }
 

@@ -98,4 +98,15 @@ export class CaseEntity {
 
   @Column({ name: 'bi_document_number', type: 'int', nullable: true })
   biDocumentNumber!: number | null;
+
+  /** Keyed, truncated phonetic key of the names and date of birth (crypto/phonetic): duplicate hints. */
+  @Column({ name: 'phonetic_key', type: 'int', nullable: true })
+  phoneticKey!: number | null;
+
+  /** When a supervisor released cross-office duplicate hints of this case before the embargo ended. */
+  @Column({ name: 'duplicates_confirmed_at', type: 'timestamptz', nullable: true })
+  duplicatesConfirmedAt!: Date | null;
+
+  @Column({ name: 'duplicates_confirmed_by', type: 'uuid', nullable: true })
+  duplicatesConfirmedBy!: string | null;
 }

@@ -38,7 +38,10 @@ function scopeCondition(
   }
 }
 
-export type NewCase = Omit<CaseEntity, 'officeId' | 'createdAt' | 'updatedAt' | 'erasedAt'>;
+export type NewCase = Omit<
+  CaseEntity,
+  'officeId' | 'createdAt' | 'updatedAt' | 'erasedAt' | 'duplicatesConfirmedAt' | 'duplicatesConfirmedBy'
+>;
 export type CaseChanges = QueryDeepPartialEntity<CaseEntity>;
 
 /** The actor's cases, in one transaction. */
@@ -110,6 +113,65 @@ export class ScopedCases {
     return rows.map(({ officeCode, count }) => ({ officeCode, count }));
   }
 }
+
+/** What both offices of a transfer see of its case: the pseudonym, and the wrapped key to open the reason. */
+export interface TransferredCase {
+  id: string;
+  pseudonym: string | null;
+  keyId: string | null;
+  wrappedKey: Buffer | null;
+}
+
+/**
+ * UNSCOPED, on purpose: transfers (case-transfers.service.ts) concern two offices, and the receiving one
+ * has no access to the case until it accepts. Only these two ways, each used with a transfer of the
+ * actor's office already in hand.
+ */
+export class TransferredCases {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Pseudonym and wrapped key of the cases of the actor's office's transfers (never other content). */
+  async keysOf(ids: readonly string[]): Promise<Map<string, TransferredCase>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.em
+      .createQueryBuilder(CaseEntity, ALIAS)
+      .select([`${ALIAS}.id`, `${ALIAS}.pseudonym`, `${ALIAS}.keyId`, `${ALIAS}.wrappedKey`])
+      .where(`${ALIAS}.id IN (:...ids)`, { ids: [...new Set(ids)] })
+      .getMany();
+    return new Map(rows.map((row) => [row.id, row as TransferredCase]));
+  }
+
+  /**
+   * Accepting a pending transfer addressed to the actor's office (locked by the caller): the live case
+   * moves from `fromOfficeId` to `toOfficeId`, its row locked first. Whether it moved (false once erased
+   * or no longer in the sending office).
+   */
+  async move(id: string, fromOfficeId: string, toOfficeId: string): Promise<boolean> {
+    const locked = await this.em
+      .createQueryBuilder(CaseEntity, ALIAS)
+      .select([`${ALIAS}.id`])
+      .where(`${ALIAS}.id = :id AND ${ALIAS}.office_id = :from AND ${ALIAS}.erased_at IS NULL`, {
+        id,
+        from: fromOfficeId,
+      })
+      .setLock('pessimistic_write')
+      .getOne();
+    if (locked === null) return false;
+    const result = await this.em
+      .createQueryBuilder()
+      .update(CaseEntity)
+      .set({
+        officeId: toOfficeId,
+        version: () => 'version + 1',
+        updatedAt: () => "date_trunc('milliseconds', now())",
+      })
+      .where('id = :id AND office_id = :from AND erased_at IS NULL', { id, from: fromOfficeId })
+      .execute();
+    return result.affected === 1;
+  }
+}
+
+export const transferredCases = (em: EntityManager): TransferredCases => new TransferredCases(em);
 
 /** The actor's cases within the transaction of `em`: the only way the record path reaches `cases`. */
 export const scopedCases = (em: EntityManager, actor: Principal): ScopedCases => new ScopedCases(em, actor);

@@ -6,12 +6,14 @@ import { CaseCryptoService } from './case-crypto.service.js';
 import { CaseDuplicatesService } from './case-duplicates.service.js';
 import { CaseSearchService } from './case-search.service.js';
 import { CaseUpdateService } from './case-update.service.js';
+import { CaseTransfersController } from './case-transfers.controller.js';
+import { CaseTransfersService } from './case-transfers.service.js';
 import { CasesController } from './cases.controller.js';
 import { CasesService } from './cases.service.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [CasesController],
+  controllers: [CasesController, CaseTransfersController],
   providers: [
     CaseCryptoService,
     CaseAccessService,
@@ -20,6 +22,7 @@ import { CasesService } from './cases.service.js';
     CaseUpdateService,
     CaseSearchService,
     CaseDuplicatesService,
+    CaseTransfersService,
   ],
 })
 export class CasesModule {}

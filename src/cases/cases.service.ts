@@ -55,6 +55,7 @@ export class CasesService {
         biGivenName: null,
         biFamilyName: null,
         biDocumentNumber: null,
+        phoneticKey: null,
         ...erasedAttributes(),
       });
       if (affected !== 1) throw new DomainError('CASE_ERASED', 'The case is already erased');

@@ -11,6 +11,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404 },
   CASE_ERASED: { status: 409, auditReason: 'erased' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, auditReason: 'idempotency_in_progress' },
+  TRANSFER_PENDING: { status: 409, auditReason: 'transfer_pending' },
+  TRANSFER_DECIDED: { status: 409, auditReason: 'transfer_decided' },
   USERNAME_TAKEN: { status: 409 },
   OFFICE_CODE_TAKEN: { status: 409 },
   LAST_ADMIN: { status: 409 },
