@@ -1,6 +1,7 @@
-import { NOT_SPECIFIED, UNKNOWN } from '../ctdc/index.js';
+import { countriesOf, NOT_SPECIFIED, UNKNOWN } from '../ctdc/index.js';
 import { DIMENSIONS, type Dimension } from './dimensions.js';
 import type { AggregateFiltersDto, YearRange } from './dto/aggregate-query.dto.js';
+import { regionExpr } from './region-sql.js';
 
 /** One grouping of the answer: the cross-classified cells, one dimension's margin, or the total. */
 export type Part = { kind: 'cells' } | { kind: 'margin'; dimension: number } | { kind: 'total' };
@@ -83,7 +84,7 @@ function valueExpr(dimension: Dimension): string {
     case 'boolean':
       return `CASE WHEN c.${spec.column} IS NULL THEN '${UNKNOWN}' ELSE c.${spec.column}::text END`;
     default:
-      return `c.${spec.column}`;
+      return spec.grouping ? regionExpr(`c.${spec.column}`, spec.grouping) : `c.${spec.column}`;
   }
 }
 
@@ -97,6 +98,11 @@ function filterExpr(
   const column = `c.${spec.column}`;
   switch (spec.kind) {
     case 'code':
+      // A filter on regions is a filter on their member countries.
+      if (spec.grouping) {
+        const members = countriesOf(spec.grouping, value as string[]);
+        return `${column} = ANY(${param(dimension, members, 'text[]')})`;
+      }
       return `${column} = ANY(${param(dimension, value, 'text[]')})`;
     case 'year': {
       if (Array.isArray(value)) return `${column} = ANY(${param(dimension, value, 'int[]')})`;

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AggregateMetadataController } from './aggregate-metadata.controller.js';
+import { AggregateMetadataService } from './aggregate-metadata.service.js';
 import { AggregatesController } from './aggregates.controller.js';
 import { AggregatesService } from './aggregates.service.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [AggregatesController],
-  providers: [AggregatesService],
+  controllers: [AggregatesController, AggregateMetadataController],
+  providers: [AggregatesService, AggregateMetadataService],
 })
 export class AggregatesModule {}

@@ -25,6 +25,7 @@ export const AUDIT_DETAIL_KEYS = {
   'case.transfer.accept': ['reason', 'transferId', 'fromOfficeId', 'toOfficeId'],
   'case.transfer.reject': ['reason', 'transferId', 'fromOfficeId', 'toOfficeId'],
   'aggregate.query': ['reason', 'dimensions', 'filters', 'suppressedCells'],
+  'aggregate.dimensions': ['reason', 'count'],
   'audit.read': ['reason', 'filters', 'count'],
   'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
   'audit.export': ['reason', 'from', 'to'],

@@ -8,6 +8,7 @@ import {
 } from './attributes.js';
 import { COUNTRY_OR_UNKNOWN, EXPLOITATION_TYPES, GENDERS, NOT_SPECIFIED } from './codes.js';
 import { DIMENSIONS, DIMENSION_NAMES, isMultiValued } from './dimensions.js';
+import { REGION_CODES } from './regions.js';
 
 describe('the CTDC attribute table', () => {
   it('holds exactly the attributes of DATA.md, with the derived ones apart', () => {
@@ -101,8 +102,27 @@ describe('aggregate dimensions derived from the table', () => {
         'meansOfControl',
         'recruiterRelationships',
         'isAbduction',
+        // UN M49 groupings of the two country attributes (regions.ts)
+        'citizenshipRegion',
+        'citizenshipSubregion',
+        'countryOfExploitationRegion',
+        'countryOfExploitationSubregion',
       ].sort(),
     );
+  });
+
+  it('groups each country attribute by UN M49 region and sub-region, over the same column', () => {
+    expect(DIMENSIONS.citizenshipRegion).toEqual({
+      column: 'citizenship',
+      kind: 'code',
+      values: REGION_CODES.region,
+      grouping: 'region',
+    });
+    expect(DIMENSIONS.countryOfExploitationSubregion).toMatchObject({
+      column: 'country_of_exploitation',
+      values: REGION_CODES.subregion,
+      grouping: 'subregion',
+    });
   });
 
   it('carry the code lists, notSpecified for multi-valued ones and unknown for isAbduction', () => {

@@ -7,3 +7,4 @@ export * from './derive.js';
 export * from './attributes.js';
 export * from './dimensions.js';
 export * from './regions.js';
+export * from './labels.js';

@@ -24,6 +24,7 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'case.transfer.accept': ['supervisor'],
   'case.transfer.reject': ['supervisor'],
   'aggregate.query': ['researcher'],
+  'aggregate.dimensions': ['researcher', 'auditor'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],

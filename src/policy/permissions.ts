@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   'case.transfer.accept': ['supervisor'],
   'case.transfer.reject': ['supervisor'],
   'aggregate.query': ['researcher'],
+  'aggregate.dimensions': ['researcher', 'auditor'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],

@@ -90,6 +90,10 @@ export class AggregateFiltersDto {
   @CodeFilter('majorityStatus') majorityStatus?: string[];
   @CodeFilter('citizenship') citizenship?: string[];
   @CodeFilter('countryOfExploitation') countryOfExploitation?: string[];
+  @CodeFilter('citizenshipRegion') citizenshipRegion?: string[];
+  @CodeFilter('citizenshipSubregion') citizenshipSubregion?: string[];
+  @CodeFilter('countryOfExploitationRegion') countryOfExploitationRegion?: string[];
+  @CodeFilter('countryOfExploitationSubregion') countryOfExploitationSubregion?: string[];
 
   @ApiPropertyOptional({
     oneOf: [
