@@ -3,6 +3,54 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Import boundaries. Flat config does not merge two blocks' options of one rule (the later block replaces
+ * the earlier), so each block below states its whole `no-restricted-imports` rule, built from these parts.
+ * src/lint-boundaries.spec.ts plants a violation of each boundary and checks that lint fails.
+ */
+const NODE_CRYPTO = [
+  { name: 'node:crypto', message: 'Only src/crypto/ may import node:crypto.' },
+  { name: 'crypto', message: 'Only src/crypto/ may import node:crypto.' },
+];
+const FRAMEWORK = [
+  { group: ['@nestjs/*', 'typeorm'], message: 'Privacy modules are plain TypeScript: no framework imports.' },
+];
+const restrictedImports = ({ paths = [], patterns = [] }) => ['error', { paths, patterns }];
+
+/** Pure modules: the privacy rules and the data standard. */
+const PURE = ['policy', 'disclosure', 'crypto', 'ctdc'];
+/** Infrastructure every feature builds on. */
+const BASE = ['common', 'config', 'database'];
+/** Everything under src/ that is not one of `allowed` (any feature folder, and the composition roots). */
+const allBut = (allowed) => ({ from: './src', except: allowed.map((dir) => `./${dir}`) });
+
+const ZONES = [
+  // common/, config/, database/ import no feature (they may use each other and the pure modules).
+  ...BASE.map((dir) => ({
+    target: `./src/${dir}`,
+    ...allBut([...BASE, ...PURE]),
+    message: `src/${dir}/ imports no feature: pass what it needs in from the feature or the composition root.`,
+  })),
+  // Pure modules import no feature and no infrastructure with state (only common/'s plain helpers).
+  ...PURE.map((dir) => ({
+    target: `./src/${dir}`,
+    ...allBut(['common', ...PURE]),
+    message: `src/${dir}/ is a pure module: it imports no feature, config or database.`,
+  })),
+  // Features never import each other's vocabulary.
+  {
+    target: './src/aggregates',
+    from: './src/cases',
+    message: 'aggregates/ never imports cases/ (use ctdc/).',
+  },
+  { target: './src/cases', from: './src/aggregates', message: 'cases/ never imports aggregates/.' },
+  {
+    target: './src/users',
+    from: './src/cases',
+    message: 'users/ never imports cases/ (use ctdc/ or policy/).',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'coverage/', '.data/'] },
   js.configs.recommended,
@@ -23,38 +71,26 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'node:crypto', message: 'Only src/crypto/ may import node:crypto.' },
-            { name: 'crypto', message: 'Only src/crypto/ may import node:crypto.' },
-          ],
-        },
-      ],
+      'import-x/no-restricted-paths': ['error', { zones: ZONES }],
+      'no-restricted-imports': restrictedImports({ paths: NODE_CRYPTO }),
     },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
   },
   {
-    files: ['src/crypto/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    // Pure modules other than crypto/: neither node:crypto nor a framework.
+    files: PURE.filter((dir) => dir !== 'crypto').map((dir) => `src/${dir}/**/*.ts`),
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ paths: NODE_CRYPTO, patterns: FRAMEWORK }) },
   },
   {
-    files: ['src/policy/**/*.ts', 'src/crypto/**/*.ts', 'src/disclosure/**/*.ts'],
+    // crypto/ is the one place node:crypto is imported; it is still framework-free.
+    files: ['src/crypto/**/*.ts'],
     ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@nestjs/*', 'typeorm'],
-              message: 'Privacy modules are plain TypeScript: no framework imports.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': restrictedImports({ patterns: FRAMEWORK }) },
+  },
+  {
+    files: ['src/crypto/**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.js'],

@@ -11,6 +11,7 @@ import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
 import { newUuid } from './crypto/index.js';
 import { openDatabase } from './database/open-database.js';
+import { ENTITIES } from './entities.js';
 import { UsersService } from './users/users.service.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -30,7 +31,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const { env } = config;
   const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream });
-  const database = await openDatabase(env, logger);
+  const database = await openDatabase(env, logger, ENTITIES);
   const { dataSource } = database;
 
   const adapter = new FastifyAdapter({

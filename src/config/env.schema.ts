@@ -26,10 +26,6 @@ export const envSchema = z.object({
 
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   DATABASE_RUNTIME_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  DATABASE_RUNTIME_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier')
-    .default('ctr_app'),
   EMBEDDED_DB_DIR: z.string().default('.data/pg'),
   EMBEDDED_DB_PORT: int(1024, 65535, 54329),
 

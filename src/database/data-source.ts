@@ -1,5 +1,4 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations.js';
 
 export const RUNTIME_ROLE = 'ctr_app';
@@ -8,7 +7,7 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,
@@ -35,9 +34,13 @@ export async function runMigrations(ownerUrl: string): Promise<void> {
  * member of ctr_app). Otherwise the owner's credentials are used with the session role set to ctr_app at
  * connection start, so every query runs with ctr_app's privileges only (e.g. INSERT and SELECT on audit events).
  */
-export function createRuntimeDataSource(ownerUrl: string, runtimeUrl: string | undefined): DataSource {
-  if (runtimeUrl) return new DataSource(dataSourceOptions(runtimeUrl, { poolSize: 20 }));
+export function createRuntimeDataSource(
+  ownerUrl: string,
+  runtimeUrl: string | undefined,
+  entities: DataSourceOptions['entities'] = [],
+): DataSource {
+  if (runtimeUrl) return new DataSource(dataSourceOptions(runtimeUrl, { poolSize: 20, entities }));
   return new DataSource(
-    dataSourceOptions(ownerUrl, { poolSize: 20, extra: { options: `-c role=${RUNTIME_ROLE}` } }),
+    dataSourceOptions(ownerUrl, { poolSize: 20, entities, extra: { options: `-c role=${RUNTIME_ROLE}` } }),
   );
 }

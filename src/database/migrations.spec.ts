@@ -1,0 +1,34 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+/**
+ * A landed migration is never edited: databases that ran it would silently differ from new ones. Each
+ * landed file is pinned here by its SHA-256; a change to the schema is a NEW migration (hand-written: the
+ * entities do not declare the constraints, indexes, triggers and grants the migrations hold, so a
+ * generated migration would drop them). Add the pin of a new migration when it lands.
+ */
+const PINNED: Record<string, string> = {
+  '1795870000000-Platform.ts': '6a324eefdc522c8a53ce4eae9a7e84436830f63a80bf80eb0d7af0be7728fa68',
+  '1795880000000-Cases.ts': 'fa0e7a55f02767dd021c6a8249ab3483b3295c210f92a625c2a22795652fc28d',
+};
+
+const DIR = join(import.meta.dirname, '..', '..', 'migrations');
+
+async function sha256(path: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', readFileSync(path));
+  return Buffer.from(digest).toString('hex');
+}
+
+describe('landed migrations', () => {
+  it.each(Object.keys(PINNED))('%s is unchanged since it landed', async (file) => {
+    expect(await sha256(join(DIR, file))).toBe(PINNED[file]);
+  });
+
+  it('every migration file is registered, in timestamp order', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+    const timestamps = files.map((f) => Number(f.split('-')[0])).sort((a, b) => a - b);
+    const registered = MIGRATIONS.map((m) => Number(/(\d{13})$/.exec(m.name)?.[1]));
+    expect(registered).toEqual(timestamps);
+  });
+});
