@@ -23,6 +23,9 @@ const common = {
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Generous: e2e hooks start an app with argon2 logins, and CI machines may be busy. Speed is measured by
+  // the benchmarks in bench/, never by a test's time limit.
+  testTimeout: 60_000,
 };
 export default {
   projects: [
