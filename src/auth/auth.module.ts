@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
 import { AppConfig } from '../config/app-config.js';
+import { secretKeyObject } from '../crypto/index.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -19,7 +20,7 @@ import { SessionService } from './session.service.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.keys.jwtSecret,
+        secret: secretKeyObject(config.keys.jwtSecret, 'JWT_SECRET'),
         signOptions: {
           algorithm: JWT_ALGORITHM,
           issuer: config.env.JWT_ISSUER,

@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedPrincipal } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
+import { secretKeyObject } from '../crypto/index.js';
 import { AuthService, type TokenPayload } from './auth.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,7 +19,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.keys.jwtSecret,
+      // A KeyObject prepared once: given the Buffer, jsonwebtoken re-parses it (createPublicKey, then
+      // createSecretKey) on every verification. passport-jwt hands the key to jsonwebtoken unchanged; its
+      // type says string | Buffer only.
+      secretOrKey: secretKeyObject(config.keys.jwtSecret, 'JWT_SECRET') as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
       issuer: config.env.JWT_ISSUER,
       audience: config.env.JWT_AUDIENCE,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import {
-  blindIndex,
+  BlindIndexer,
   deriveSubkey,
   generateDataKey,
   hmacSha256Hex,
@@ -70,10 +70,12 @@ export function toSubject(input: Partial<Record<keyof Subject, string | null>>):
 export class CaseCryptoService {
   private readonly fingerprintKey: Buffer;
   private readonly phoneticKey: Buffer;
+  private readonly blindIndexer: BlindIndexer;
 
   constructor(private readonly config: AppConfig) {
     this.fingerprintKey = deriveSubkey(config.keys.pseudonymKey, 'idempotency-fingerprint');
     this.phoneticKey = phoneticSubkey(config.keys.blindIndexKey);
+    this.blindIndexer = new BlindIndexer(config.keys.blindIndexKey);
   }
 
   /** A fresh data key for a new case, wrapped under the current master key; subject and narrative sealed. */
@@ -146,7 +148,7 @@ export class CaseCryptoService {
   }
 
   blindIndex(field: BlindIndexField, value: string): number {
-    return blindIndex(this.config.keys.blindIndexKey, field, value);
+    return this.blindIndexer.index(field, value);
   }
 
   /** Whether a decrypted subject really has the searched value (blind indexes collide by design). */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BLIND_INDEX_BITS, blindIndex, type BlindIndexField } from './blind-index.js';
+import { BLIND_INDEX_BITS, BlindIndexer, blindIndex, type BlindIndexField } from './blind-index.js';
 
 const rootKey = Buffer.alloc(32, 3);
 const RANGE = 2 ** BLIND_INDEX_BITS;
@@ -79,5 +79,23 @@ describe('blindIndex', () => {
 
   it('rejects a root key that is not 32 bytes', () => {
     expect(() => blindIndex(Buffer.alloc(31), 'givenName', 'amina')).toThrow('32-byte');
+  });
+
+  it('a BlindIndexer (keys derived once) gives the same index as blindIndex for any field and value', () => {
+    const indexer = new BlindIndexer(rootKey);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIELDS),
+        fc.stringMatching(/^[A-Za-z0-9 -]{0,20}[a-z0-9]$/),
+        (field, value) => {
+          expect(indexer.index(field, value)).toBe(blindIndex(rootKey, field, value));
+        },
+      ),
+    );
+  });
+
+  it('a BlindIndexer refuses a field that is not a blind-index field (even an Object.prototype name)', () => {
+    const indexer = new BlindIndexer(rootKey);
+    expect(() => indexer.index('toString' as BlindIndexField, 'x')).toThrow('unknown blind index field');
   });
 });

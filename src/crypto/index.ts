@@ -4,7 +4,7 @@
  */
 export { normalizeDocumentNumber, normalizeName } from './normalize.js';
 export { pseudonymFor, type PseudonymIdentity } from './pseudonym.js';
-export { BLIND_INDEX_BITS, blindIndex, type BlindIndexField } from './blind-index.js';
+export { BLIND_INDEX_BITS, BlindIndexer, blindIndex, type BlindIndexField } from './blind-index.js';
 export {
   CryptoError,
   generateDataKey,
@@ -23,6 +23,8 @@ export {
   KEY_ID_PATTERN,
   parseKey,
   parseMasterKeys,
+  secretKeyObject,
+  type SecretKeyObject,
 } from './keys.js';
 export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
 export { prfBitStream, randomBitSource, type BitSource } from './prf-stream.js';
