@@ -6,7 +6,7 @@ import { newUuid, randomUInt32 } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { claimIdempotencyKey } from './case-idempotency.js';
-import { scopedCases } from './case.repository.js';
+import { scopedCases, type NewCase } from './case.repository.js';
 import { columnsFor } from './case-view.js';
 import type { VersionedCase } from './cases.service.js';
 import { derive } from './derivation.js';
@@ -25,10 +25,6 @@ export class CaseCreateService {
     const caseId = newUuid();
     return this.access.run(ctx, 'case.create', null, async (em, actor) => {
       this.access.checkWrites(actor, input);
-      const subject = toSubject(input.subject);
-      const narrative = input.narrative ?? null;
-      const derived = derive(input.registrationDate, subject.dateOfBirth);
-
       let id = caseId;
       let replay = false;
       if (idempotencyKey !== undefined) {
@@ -45,17 +41,7 @@ export class CaseCreateService {
       }
 
       if (!replay) {
-        await scopedCases(em, actor).insert({
-          id,
-          createdBy: actor.id,
-          version: 1,
-          ...this.crypto.indexes(subject),
-          ...this.crypto.sealNew(id, subject, narrative),
-          ...withDefaults(input),
-          consentResearch: input.consent.research,
-          ...derived,
-          recordKey: String(randomUInt32()),
-        });
+        await scopedCases(em, actor).insert(newCaseRow(this.crypto, actor, id, input));
       }
       const row = await this.access.load(em, actor, id, columnsFor(actor.role));
       const view = this.access.view(actor, row);
@@ -69,4 +55,29 @@ export class CaseCreateService {
       return { view, version: row.version };
     });
   }
+}
+
+/**
+ * The row of a new case by `author`: identity sealed under a fresh data key, pseudonym and blind indexes,
+ * attributes with their defaults and derivations (a 400 naming the field if impossible), a random record
+ * key. The API's create and the seed command both build rows here.
+ */
+export function newCaseRow(
+  crypto: CaseCryptoService,
+  author: { id: string },
+  id: string,
+  input: CreateCaseDto,
+): NewCase {
+  const subject = toSubject(input.subject);
+  return {
+    id,
+    createdBy: author.id,
+    version: 1,
+    ...crypto.indexes(subject),
+    ...crypto.sealNew(id, subject, input.narrative ?? null),
+    ...withDefaults(input),
+    consentResearch: input.consent.research,
+    ...derive(input.registrationDate, subject.dateOfBirth),
+    recordKey: String(randomUInt32()),
+  };
 }

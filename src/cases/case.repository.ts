@@ -67,9 +67,26 @@ export class ScopedCases {
 
   /** A new case of the actor's own office (the office is never taken from the caller's input). */
   async insert(values: NewCase): Promise<void> {
+    await this.insertMany([values]);
+  }
+
+  /**
+   * New cases of the actor's own office in one multi-row INSERT (at most MAX_CASES_PER_INSERT): the
+   * seed's batches; the API's create is a batch of one. Parameterized SQL from the entity's column
+   * metadata rather than Repository.insert, whose query building was a tenth of a create's CPU.
+   */
+  async insertMany(rows: readonly NewCase[]): Promise<void> {
     const scope = officeScope(this.actor);
     if (scope.kind !== 'office') throw new Error('only office staff create cases');
-    await this.em.getRepository(CaseEntity).insert({ ...values, officeId: scope.officeId });
+    if (rows.length === 0) return;
+    if (rows.length > MAX_CASES_PER_INSERT) throw new RangeError('too many cases for one INSERT');
+    const { columns, properties } = insertColumns(this.em);
+    const params: unknown[] = [];
+    for (const row of rows) {
+      params.push(scope.officeId);
+      for (const property of properties) params.push(row[property]);
+    }
+    await this.em.query(insertSql(columns, rows.length), params);
   }
 
   /**
@@ -172,6 +189,44 @@ export class TransferredCases {
 }
 
 export const transferredCases = (em: EntityManager): TransferredCases => new TransferredCases(em);
+
+/** Columns a new case sets besides office_id (the database fills created_at, updated_at; erased_at is null). */
+const NOT_INSERTED = new Set<string>(['officeId', 'createdAt', 'updatedAt', 'erasedAt']);
+
+/** PostgreSQL allows 65,535 parameters per statement: room for 65 columns. */
+export const MAX_CASES_PER_INSERT = 1000;
+
+let insertable: { columns: string[]; properties: (keyof NewCase)[] } | undefined;
+
+function insertColumns(em: EntityManager): { columns: string[]; properties: (keyof NewCase)[] } {
+  if (insertable !== undefined) return insertable;
+  const metadata = em.connection.getMetadata(CaseEntity);
+  const office = metadata.findColumnWithPropertyName('officeId');
+  if (office === undefined) throw new Error('the case entity has no officeId column');
+  const others = metadata.columns.filter((c) => c.isInsert && !NOT_INSERTED.has(c.propertyName));
+  insertable = {
+    columns: [office, ...others].map((c) => `"${c.databaseName}"`),
+    properties: others.map((c) => c.propertyName as keyof NewCase),
+  };
+  return insertable;
+}
+
+const insertStatements = new Map<number, string>();
+
+/** `INSERT INTO cases (…) VALUES ($1, …), (…)` for `count` rows (cached per row count). */
+function insertSql(columns: readonly string[], count: number): string {
+  let sql = insertStatements.get(count);
+  if (sql === undefined) {
+    const width = columns.length;
+    const tuples = Array.from(
+      { length: count },
+      (_, r) => `(${columns.map((_c, i) => `$${r * width + i + 1}`).join(', ')})`,
+    );
+    sql = `INSERT INTO cases (${columns.join(', ')}) VALUES ${tuples.join(', ')}`;
+    if (insertStatements.size < 32) insertStatements.set(count, sql);
+  }
+  return sql;
+}
 
 /** The actor's cases within the transaction of `em`: the only way the record path reaches `cases`. */
 export const scopedCases = (em: EntityManager, actor: Principal): ScopedCases => new ScopedCases(em, actor);

@@ -1,0 +1,53 @@
+/**
+ * The CPU half of seeding, off the writing thread: synthetic cases (faker) and their rows (encryption,
+ * pseudonym, blind indexes, derivations) for batch k+1 are built here while the main thread writes batch k.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppConfig } from '../config/app-config.js';
+import type { Env } from '../config/env.schema.js';
+import type { KeyMaterial } from '../config/keys.js';
+import { newCaseRow } from '../cases/case-create.service.js';
+import { CaseCryptoService } from '../cases/case-crypto.service.js';
+import type { NewCase } from '../cases/case.repository.js';
+import { newUuid } from '../crypto/index.js';
+import { officePicker, SyntheticCases } from './synthetic.js';
+
+export interface SeedWorkerData {
+  seed: number;
+  env: Env;
+  keys: KeyMaterial;
+  authors: { id: string; officeId: string }[];
+}
+
+export interface BatchRequest {
+  start: number;
+  size: number;
+}
+
+/** Buffers arrive as Uint8Arrays through structured clone. */
+const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+const data = workerData as SeedWorkerData;
+const keys: KeyMaterial = {
+  ...data.keys,
+  masterKeys: {
+    currentKeyId: data.keys.masterKeys.currentKeyId,
+    keys: new Map([...data.keys.masterKeys.keys].map(([id, key]) => [id, buffer(key)])),
+  },
+  pseudonymKey: buffer(data.keys.pseudonymKey),
+  blindIndexKey: buffer(data.keys.blindIndexKey),
+  jwtSecret: buffer(data.keys.jwtSecret),
+  auditChainKey: buffer(data.keys.auditChainKey),
+};
+const crypto = new CaseCryptoService(new AppConfig(data.env, keys));
+const generator = new SyntheticCases(data.seed);
+const officeOf = officePicker(data.authors.length);
+
+parentPort?.on('message', ({ start, size }: BatchRequest) => {
+  const rows: NewCase[] = [];
+  for (let i = 0; i < size; i++) {
+    const author = data.authors[officeOf(start + i)];
+    rows.push(newCaseRow(crypto, author, newUuid(), generator.next()));
+  }
+  parentPort?.postMessage(rows);
+});
