@@ -16,6 +16,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+RUN mkdir -p /var/lib/ctr/epoch-keys && chown node:node /var/lib/ctr/epoch-keys && chmod 700 /var/lib/ctr/epoch-keys
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

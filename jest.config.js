@@ -28,6 +28,8 @@ const common = {
   testTimeout: 60_000,
 };
 export default {
+  // e2e files boot the app on their own database; on a loaded machine that alone can take seconds.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
@@ -37,6 +40,8 @@ export function testKeys(): Record<string, string> {
     JWT_SECRET: generateKeyBase64(),
     AUDIT_CHAIN_KEY: generateKeyBase64(),
     RELEASE_SIGNING_KEY: generateKeyBase64(),
+    // Each test database gets its own epoch key store (replicas share it, as they would a volume).
+    KEY_EPOCH_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-epochs-')),
   };
 }
 
@@ -50,6 +55,7 @@ function keysOf(config: AppConfig): Record<string, string> {
     JWT_SECRET: env.JWT_SECRET ?? '',
     AUDIT_CHAIN_KEY: env.AUDIT_CHAIN_KEY ?? '',
     RELEASE_SIGNING_KEY: env.RELEASE_SIGNING_KEY ?? '',
+    KEY_EPOCH_DIR: config.keys.epochDir,
   };
 }
 

@@ -30,6 +30,8 @@ export const AUDIT_DETAIL_KEYS = {
   'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
   'audit.export': ['reason', 'from', 'to'],
   'keys.rewrap': ['reason', 'rewrapped', 'keyId'],
+  'keys.epoch.create': ['reason', 'epochId', 'previousEpochId', 'epochSeconds'],
+  'keys.epoch.destroy': ['reason', 'epochId'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type AuditAction = keyof typeof AUDIT_DETAIL_KEYS;

@@ -1,21 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
+import { EpochKeyring } from '../keyring/epoch-keyring.js';
+import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Env } from '../config/env.schema.js';
 import { CryptoError, ed25519FromSeed, generateKeyBase64, hmacSha256Hex, parseKey } from '../crypto/index.js';
 import { CaseCryptoService, CaseKeyDestroyedError, toSubject } from './case-crypto.service.js';
 
 const key = () => parseKey('k', generateKeyBase64());
-const service = () =>
-  new CaseCryptoService(
-    new AppConfig({} as Env, {
-      masterKeys: { currentKeyId: 'k1', keys: new Map([['k1', key()]]) },
-      pseudonymKey: key(),
-      blindIndexKey: key(),
-      jwtSecret: key(),
-      auditChainKey: key(),
-      releaseSigningKey: ed25519FromSeed(key()),
-    }),
+const service = () => {
+  const masterKeys = { currentKeyId: 'k1', keys: new Map([['k1', key()]]) };
+  const keyring = new EpochKeyring(
+    new EpochKeyStore(fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-epochs-unit-'))),
+    masterKeys,
+    86_400,
   );
+  // One epoch, as if the rollover had created it (the "database" answers the INSERT).
+  void keyring.createEpoch({ query: () => Promise.resolve([{ id: 'epoch-1', started_at: new Date() }]) });
+  const config = new AppConfig({} as Env, {
+    masterKeys,
+    pseudonymKey: key(),
+    blindIndexKey: key(),
+    jwtSecret: key(),
+    auditChainKey: key(),
+    releaseSigningKey: ed25519FromSeed(key()),
+    epochDir: keyring.store.dir,
+  });
+  return new CaseCryptoService(config, keyring);
+};
 const ID = '7b0d3c3e-1d0e-4b8f-9b8f-2f0d1c1e1a01';
 const OTHER_ID = '7b0d3c3e-1d0e-4b8f-9b8f-2f0d1c1e1a02';
 const nameArb = fc

@@ -16,6 +16,7 @@ import {
   wrapDataKey,
   type BlindIndexField,
 } from '../crypto/index.js';
+import { EpochKeyring } from '../keyring/epoch-keyring.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import type { OpenedCase, Subject } from './case-view.js';
 
@@ -62,7 +63,8 @@ export function toSubject(input: Partial<Record<keyof Subject, string | null>>):
 }
 
 /**
- * The cases' use of crypto/: envelope encryption of subject and narrative under a per-case data key,
+ * The cases' use of crypto/: envelope encryption of subject and narrative under a per-case data key
+ * (wrapped under the current key epoch's key, see keyring/),
  * the pseudonym, blind indexes, the false-positive check of blind-index searches, and the keyed
  * fingerprint of idempotent requests. Keys come from the configuration only.
  */
@@ -72,17 +74,20 @@ export class CaseCryptoService {
   private readonly phoneticKey: Buffer;
   private readonly blindIndexer: BlindIndexer;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly keyring: EpochKeyring,
+  ) {
     this.fingerprintKey = deriveSubkey(config.keys.pseudonymKey, 'idempotency-fingerprint');
     this.phoneticKey = phoneticSubkey(config.keys.blindIndexKey);
     this.blindIndexer = new BlindIndexer(config.keys.blindIndexKey);
   }
 
-  /** A fresh data key for a new case, wrapped under the current master key; subject and narrative sealed. */
+  /** A fresh data key for a new case, wrapped under the current epoch key; subject and narrative sealed. */
   sealNew(caseId: string, subject: Subject, narrative: string | null): SealedCase {
     const dataKey = generateDataKey();
     try {
-      const wrapped = wrapDataKey(this.config.keys.masterKeys, dataKey, caseId);
+      const wrapped = wrapDataKey(this.keyring.dataKeyRing(), dataKey, caseId);
       return {
         keyId: wrapped.keyId,
         wrappedKey: wrapped.wrapped,
@@ -166,7 +171,8 @@ export class CaseCryptoService {
 
   private withDataKey<T>(row: EncryptedRow, use: (dataKey: Buffer) => T): T {
     if (!row.keyId || !row.wrappedKey) throw new CaseKeyDestroyedError('the case data key is destroyed');
-    const dataKey = unwrapDataKey(this.config.keys.masterKeys, row.keyId, row.wrappedKey, row.id);
+    this.keyring.ensure(row.keyId);
+    const dataKey = unwrapDataKey(this.keyring.dataKeyRing(), row.keyId, row.wrappedKey, row.id);
     try {
       return use(dataKey);
     } finally {

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { EpochKeyring } from '../keyring/epoch-keyring.js';
+import { EpochKeyStore } from '../keyring/epoch-store.js';
+import { CaseKeysScheduler } from './case-keys.scheduler.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCreateService } from './case-create.service.js';
 import { CaseCryptoService } from './case-crypto.service.js';
@@ -15,6 +19,17 @@ import { CasesService } from './cases.service.js';
   imports: [AuditModule],
   controllers: [CasesController, CaseTransfersController],
   providers: [
+    {
+      provide: EpochKeyring,
+      useFactory: (config: AppConfig) =>
+        new EpochKeyring(
+          new EpochKeyStore(config.keys.epochDir),
+          config.keys.masterKeys,
+          config.env.KEY_EPOCH_SECONDS,
+        ),
+      inject: [AppConfig],
+    },
+    CaseKeysScheduler,
     CaseCryptoService,
     CaseAccessService,
     CasesService,

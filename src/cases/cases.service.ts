@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { DomainError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { erasedAttributes } from '../ctdc/index.js';
+import { CaseKeysScheduler } from './case-keys.scheduler.js';
 import { CaseAccessService } from './case-access.service.js';
 import { scopedCases } from './case.repository.js';
 import { columnsFor, type CaseView } from './case-view.js';
@@ -18,6 +19,7 @@ export class CasesService {
   constructor(
     private readonly access: CaseAccessService,
     private readonly audit: AuditService,
+    private readonly keys: CaseKeysScheduler,
   ) {}
 
   get(ctx: RequestContext, id: string): Promise<VersionedCase> {
@@ -39,7 +41,13 @@ export class CasesService {
    * Erasure: the wrapped data key (and with it subject and narrative), the ciphertexts, blind indexes,
    * pseudonym and attributes are destroyed in one UPDATE; the row keeps its metadata and erasedAt.
    */
-  erase(ctx: RequestContext, id: string): Promise<void> {
+  async erase(ctx: RequestContext, id: string): Promise<void> {
+    await this.eraseRow(ctx, id);
+    // The previous row version (with its wrapped key) is now dead: have it removed from the pages.
+    this.keys.vacuumSoon();
+  }
+
+  private eraseRow(ctx: RequestContext, id: string): Promise<void> {
     return this.access.run(ctx, 'case.erase', id, async (em, actor) => {
       const row = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
       if (row.erasedAt !== null) throw new DomainError('CASE_ERASED', 'The case is already erased');

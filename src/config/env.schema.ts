@@ -47,6 +47,10 @@ export const envSchema = z.object({
   JWT_SECRET: optionalString,
   AUDIT_CHAIN_KEY: optionalString,
   RELEASE_SIGNING_KEY: optionalString,
+  /** Length of a key epoch: an erased case is unrecoverable from any copy at most this long after erasure. */
+  KEY_EPOCH_SECONDS: int(60, 30 * 24 * 3600, 24 * 3600),
+  /** Where epoch keys live (wrapped under the master key): outside the database, never backed up with it. */
+  KEY_EPOCH_DIR: optionalString,
   JWT_ISSUER: z.string().default('ctr-case-api'),
   JWT_AUDIENCE: z.string().default('ctr-case-api'),
   JWT_TTL_SECONDS: int(60, 24 * 3600, 900),

@@ -18,6 +18,8 @@ export interface KeyMaterial {
   auditChainKey: Buffer;
   /** Signs aggregate release manifests (Ed25519); never stored in the database. */
   releaseSigningKey: Ed25519SigningKey;
+  /** The directory of the epoch key store (see src/keyring/). */
+  epochDir: string;
 }
 
 const KEY_VARIABLES = [
@@ -46,8 +48,15 @@ export function resolveKeys(env: Env): KeyMaterial {
   } else {
     raw = { ...loadOrCreateDevKeys(env.KEYS_FILE), ...definedKeys(env) };
   }
-  return toKeyMaterial(raw);
+  const material = toKeyMaterial(raw);
+  if (env.NODE_ENV === 'production' && !env.KEY_EPOCH_DIR) {
+    throw new ConfigError('Invalid configuration: KEY_EPOCH_DIR must be set in production');
+  }
+  return { ...material, epochDir: env.KEY_EPOCH_DIR ?? DEV_EPOCH_DIR };
 }
+
+/** Outside production, epoch keys live next to the dev key file. */
+const DEV_EPOCH_DIR = '.data/epoch-keys';
 
 function definedKeys(env: Env): Partial<RawKeys> {
   return Object.fromEntries(KEY_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name]]));
@@ -82,9 +91,12 @@ function loadOrCreateDevKeys(file: string): RawKeys {
   return keys;
 }
 
-function toKeyMaterial(raw: RawKeys): KeyMaterial {
+function toKeyMaterial(raw: RawKeys): Omit<KeyMaterial, 'epochDir'> {
   try {
     const keys = parseMasterKeys(raw.FIELD_MASTER_KEYS);
+    for (const id of keys.keys()) {
+      if (id.startsWith('epoch-')) throw new Error(`master key id ${id} must not start with "epoch-"`);
+    }
     if (!keys.has(raw.FIELD_MASTER_KEY_ID)) {
       throw new Error('FIELD_MASTER_KEY_ID names no key of FIELD_MASTER_KEYS');
     }

@@ -5,8 +5,9 @@ import { KEY_BYTES, KEY_ID_PATTERN } from './keys.js';
 export { CryptoError } from './crypto-error.js';
 
 /**
- * The master keys (key-encryption keys). `currentKeyId` wraps new data keys; older keys stay in `keys`
- * until every data key wrapped under them has been rewrapped.
+ * A ring of key-encryption keys by id. `currentKeyId` wraps new keys; older keys stay in `keys` until
+ * every key wrapped under them has been rewrapped. Used for the master keys (which wrap epoch keys) and
+ * for the epoch keys (which wrap the cases' data keys).
  */
 export interface MasterKeyRing {
   currentKeyId: string;
@@ -26,6 +27,11 @@ const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 
 /** A fresh random 256-bit data key (one per case; destroying it erases the case's encrypted fields). */
 export function generateDataKey(): Buffer {
+  return randomBytes(KEY_BYTES);
+}
+
+/** A fresh random 256-bit epoch key. */
+export function generateEpochKey(): Buffer {
   return randomBytes(KEY_BYTES);
 }
 
@@ -85,6 +91,31 @@ export function rewrapDataKey(
   } finally {
     dataKey.fill(0);
   }
+}
+
+/**
+ * Wraps an epoch key (a key-encryption key of one epoch) under the ring's current master key; the
+ * associated data binds the master key id and the epoch id.
+ */
+export function wrapEpochKey(ring: MasterKeyRing, epochKey: Buffer, epochId: string): WrappedDataKey {
+  if (epochKey.length !== KEY_BYTES) {
+    throw new CryptoError(`epoch key must be ${KEY_BYTES} bytes`);
+  }
+  const keyId = ring.currentKeyId;
+  return { keyId, wrapped: sealBytes(masterKeyFor(ring, keyId), epochKey, epochWrapAad(keyId, epochId)) };
+}
+
+/** Unwraps an epoch key; throws {@link CryptoError} if the master key id is unknown or authentication fails. */
+export function unwrapEpochKey(ring: MasterKeyRing, keyId: string, wrapped: Buffer, epochId: string): Buffer {
+  const epochKey = openBytes(masterKeyFor(ring, keyId), wrapped, epochWrapAad(keyId, epochId));
+  if (epochKey.length !== KEY_BYTES) {
+    throw new CryptoError('wrapped epoch key has the wrong length');
+  }
+  return epochKey;
+}
+
+function epochWrapAad(keyId: string, epochId: string): string {
+  return JSON.stringify(['epoch-key', keyId, epochId]);
 }
 
 function masterKeyFor(ring: MasterKeyRing, keyId: string): Buffer {

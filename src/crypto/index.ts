@@ -8,11 +8,14 @@ export { BLIND_INDEX_BITS, BlindIndexer, blindIndex, type BlindIndexField } from
 export {
   CryptoError,
   generateDataKey,
+  generateEpochKey,
   open,
   rewrapDataKey,
   seal,
   unwrapDataKey,
+  unwrapEpochKey,
   wrapDataKey,
+  wrapEpochKey,
   type MasterKeyRing,
   type WrappedDataKey,
 } from './envelope.js';
@@ -26,6 +29,7 @@ export {
   secretKeyObject,
   type SecretKeyObject,
 } from './keys.js';
+export { epochIndex, EPOCH_ID_PATTERN, isRolloverDue } from './epochs.js';
 export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
 export { prfBitStream, randomBitSource, type BitSource } from './prf-stream.js';
 export {

@@ -1,6 +1,12 @@
 import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.js';
 import { Cases1795880000000 } from '../../migrations/1795880000000-Cases.js';
+import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
-export const MIGRATIONS = [Platform1795870000000, Cases1795880000000, Workflows1796500000000];
+export const MIGRATIONS = [
+  Platform1795870000000,
+  Cases1795880000000,
+  KeyEpochs1796300000000,
+  Workflows1796500000000,
+];
