@@ -16,7 +16,8 @@ import type { CaseColumn, CaseRow } from './case-view.js';
 export const RAW_CASES_SQL = {
   'src/aggregates/aggregate-sql.ts':
     'research counts over every office (consenting, non-erased cases only); returns counts, never rows',
-  'src/cases/rewrap.ts': 'key rotation re-wraps every row’s data key; a maintenance command, no actor',
+  'src/cases/rewrap.ts':
+    'the key rollover re-wraps every row’s data key and vacuums the table; maintenance by the service or a command, no actor',
 } as const;
 
 /** The columns the scope is stated on: `c` is the one alias of the table in every scoped query. */
