@@ -23,13 +23,11 @@ const common = {
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // Generous: e2e hooks start an app with argon2 logins, and CI machines may be busy. Speed is measured by
-  // the benchmarks in bench/, never by a test's time limit.
-  testTimeout: 60_000,
 };
 export default {
-  // e2e files boot the app on their own database; on a loaded machine that alone can take seconds.
-  testTimeout: 30_000,
+  // Generous: e2e hooks start an app with argon2 logins, and CI machines may be busy. Speed is measured by
+  // the benchmarks in bench/, never by a test's time limit. (Jest reads this from the top level only.)
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
