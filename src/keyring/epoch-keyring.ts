@@ -66,6 +66,12 @@ export class EpochKeyring {
     this.keys.set(id, unwrapEpochKey(this.masters, stored.masterKeyId, stored.wrapped, id));
   }
 
+  /** Takes the live epochs as read by another process or thread (e.g. a seed worker); loads their keys. */
+  adopt(epochs: readonly EpochInfo[]): void {
+    this.epochs = [...epochs];
+    for (const epoch of epochs) this.ensure(epoch.id);
+  }
+
   /** Reads the live epochs; loads new keys, zeroes and forgets keys of destroyed epochs. */
   async refresh(db: Queryable): Promise<void> {
     const rows = (await db.query(`SELECT id, started_at FROM key_epochs ORDER BY started_at, id`)) as {

@@ -10,12 +10,16 @@ import { newCaseRow } from '../cases/case-create.service.js';
 import { CaseCryptoService } from '../cases/case-crypto.service.js';
 import type { NewCase } from '../cases/case.repository.js';
 import { newUuid } from '../crypto/index.js';
+import { EpochKeyring, type EpochInfo } from '../keyring/epoch-keyring.js';
+import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { officePicker, SyntheticCases } from './synthetic.js';
 
 export interface SeedWorkerData {
   seed: number;
   env: Env;
   keys: KeyMaterial;
+  /** The live key epochs (the newest wraps the new cases' data keys). */
+  epochs: EpochInfo[];
   authors: { id: string; officeId: string }[];
 }
 
@@ -39,7 +43,13 @@ const keys: KeyMaterial = {
   jwtSecret: buffer(data.keys.jwtSecret),
   auditChainKey: buffer(data.keys.auditChainKey),
 };
-const crypto = new CaseCryptoService(new AppConfig(data.env, keys));
+const keyring = new EpochKeyring(
+  new EpochKeyStore(keys.epochDir),
+  keys.masterKeys,
+  data.env.KEY_EPOCH_SECONDS,
+);
+keyring.adopt(data.epochs);
+const crypto = new CaseCryptoService(new AppConfig(data.env, keys), keyring);
 const generator = new SyntheticCases(data.seed);
 const officeOf = officePicker(data.authors.length);
 

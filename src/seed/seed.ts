@@ -11,7 +11,10 @@ import { SessionService } from '../auth/session.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MAX_CASES_PER_INSERT, scopedCases, type NewCase } from '../cases/case.repository.js';
+import { rolloverKeys } from '../cases/rewrap.js';
 import { generateKeyBase64 } from '../crypto/index.js';
+import { EpochKeyring } from '../keyring/epoch-keyring.js';
+import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { OfficesService } from '../users/offices.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Worker } from 'node:worker_threads';
@@ -87,7 +90,20 @@ export async function seedCases(
   const authors = await ensureAuthors(dataSource, audit, options.offices);
   const runId = `seed-${options.seed}-${Date.now().toString(36)}`;
   const batchSize = Math.max(1, Math.min(options.batch, MAX_CASES_PER_INSERT));
-  const workerData: SeedWorkerData = { seed: options.seed, env: config.env, keys: config.keys, authors };
+  const keyring = new EpochKeyring(
+    new EpochKeyStore(config.keys.epochDir),
+    config.keys.masterKeys,
+    config.env.KEY_EPOCH_SECONDS,
+  );
+  await keyring.refresh(dataSource);
+  if (!keyring.current()) await rolloverKeys(dataSource, keyring, audit, { wait: true });
+  const workerData: SeedWorkerData = {
+    seed: options.seed,
+    env: config.env,
+    keys: config.keys,
+    epochs: [...keyring.live()],
+    authors,
+  };
   const worker = new Worker(new URL('./seed-worker.js', import.meta.url), { workerData });
   const build = (request: BatchRequest) =>
     new Promise<NewCase[]>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { AuditService } from '../../src/audit/audit.service.js';
-import { rewrapAllDataKeys } from '../../src/cases/rewrap.js';
+import { rolloverKeys } from '../../src/cases/rewrap.js';
+import { EpochKeyring } from '../../src/keyring/epoch-keyring.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { CaseCreateService } from '../../src/cases/case-create.service.js';
 import { CaseSearchService } from '../../src/cases/case-search.service.js';
@@ -167,7 +168,7 @@ describe('cases services on the real database (no HTTP)', () => {
   });
 });
 
-describe('key rotation (rewrap) on the real database', () => {
+describe('key rollover on the real database', () => {
   let tier: ServiceTier;
 
   beforeAll(async () => {
@@ -177,7 +178,7 @@ describe('key rotation (rewrap) on the real database', () => {
     await tier.close();
   });
 
-  it('re-wraps every live data key under the new master key; every case still opens; erased ones stay keyless', async () => {
+  it('a new epoch re-wraps every live data key and destroys the old epoch; master rotation re-wraps epoch keys; erased ones stay keyless', async () => {
     const creating = tier.get(CaseCreateService);
     const cases = tier.get(CasesService);
     const office = await tier.office('R');
@@ -189,22 +190,30 @@ describe('key rotation (rewrap) on the real database', () => {
       ids.push((await creating.create(worker, body)).view.id as string);
     }
     await cases.erase(supervisor, ids[2]);
+    const { rows: epochsBefore } = await tier.db.query<{ id: string }>('SELECT id FROM key_epochs');
 
     const rotated = AppConfig.load({ ...stringEnv(tier.config), FIELD_MASTER_KEY_ID: 'k2' });
-    const result = await rewrapAllDataKeys(tier.dataSource, rotated.keys.masterKeys, tier.get(AuditService));
+    const keyring = tier.get(EpochKeyring);
+    const rotatedRing = new EpochKeyring(keyring.store, rotated.keys.masterKeys, keyring.epochSeconds);
+    const result = await rolloverKeys(tier.dataSource, rotatedRing, tier.get(AuditService), {
+      newEpoch: true,
+      graceMs: 0,
+    });
     expect(result.rewrapped).toBe(2);
+    expect(result.destroyedEpochs).toEqual(epochsBefore.map((row) => row.id));
+    expect(keyring.store.read(result.currentEpoch as string)?.masterKeyId).toBe('k2');
 
-    const { rows } = await tier.db.query<{ key_id: string | null }>(
-      'SELECT key_id FROM cases ORDER BY key_id',
+    await keyring.refresh(tier.dataSource);
+    const { rows } = await tier.db.query<{ key_id: string | null }>('SELECT key_id FROM cases');
+    expect(rows.map((row) => row.key_id).sort()).toEqual(
+      [result.currentEpoch, result.currentEpoch, null].sort(),
     );
-    expect(rows.map((row) => row.key_id).sort()).toEqual(['k2', 'k2', null].sort());
     for (const [i, id] of ids.slice(0, 2).entries()) {
       const { view } = await cases.get(worker, id);
       expect((view.subject as { givenName: string }).givenName).toBe(`Person${i}`);
     }
-    expect(
-      (await rewrapAllDataKeys(tier.dataSource, rotated.keys.masterKeys, tier.get(AuditService))).rewrapped,
-    ).toBe(0);
+    const again = await rolloverKeys(tier.dataSource, rotatedRing, tier.get(AuditService), { graceMs: 0 });
+    expect(again.rewrapped).toBe(0);
   });
 });
 

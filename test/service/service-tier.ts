@@ -49,6 +49,7 @@ export async function startServiceTier(env: Record<string, string> = {}): Promis
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database.dataSource), CasesModule],
   }).compile();
+  await moduleRef.init();
   const db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
 
