@@ -39,8 +39,8 @@ describe('answer CSV', () => {
       'yearOfRegistration',
       'count',
       'status',
-      'lower',
-      'upper',
+      'lower95',
+      'upper95',
     ]);
     const cells = rows.filter((r) => r.part === 'cell');
     expect(cells.map((r) => `${r.citizenship}/${r.yearOfRegistration}`)).toEqual([
@@ -55,11 +55,11 @@ describe('answer CSV', () => {
       citizenshipName: 'Korea, Republic of',
       count: '',
       status: 'fewer_than_k',
-      lower: '0',
-      upper: '10',
+      lower95: '0',
+      upper95: '10',
     });
-    expect(cells[2]).toMatchObject({ count: '120', status: 'released', lower: '114', upper: '126' });
-    expect(cells[3]).toMatchObject({ count: '', status: 'suppressed', lower: '', upper: '' });
+    expect(cells[2]).toMatchObject({ count: '120', status: 'released', lower95: '114', upper95: '126' });
+    expect(cells[3]).toMatchObject({ count: '', status: 'suppressed', lower95: '', upper95: '' });
     const margins = rows.filter((r) => r.part === 'margin');
     expect(margins).toHaveLength(5);
     expect(margins.find((r) => r.citizenship === 'PH')).toMatchObject({
@@ -90,7 +90,9 @@ describe('answer CSV', () => {
 
   it('with no dimension there is only the total; with one, cells and the total but no margins', () => {
     const none = read(renderAnswerCsv({ ...example(), dimensions: [], cells: [], margins: [] }));
-    expect(none).toEqual([{ part: 'total', count: '190', status: 'released', lower: '184', upper: '196' }]);
+    expect(none).toEqual([
+      { part: 'total', count: '190', status: 'released', lower95: '184', upper95: '196' },
+    ]);
     const one = read(
       renderAnswerCsv({
         ...example(),

@@ -6,13 +6,14 @@
  *   it holds the disclosure-control statement and the other lines the caller passes (query id, data version,
  *   the signed manifest). No data line contains `#`.
  * - One header row: `part`, then per dimension its code column (and a `<dimension>Name` column for
- *   dimensions with labels, e.g. country and region names), then `count`, `status`, `lower`, `upper`.
+ *   dimensions with labels, e.g. country and region names), then `count`, `status`, `lower95`, `upper95`.
  * - One row per combination of the grid's values (`part` = `cell`), whether the answer lists it or not;
  *   then, with two or more dimensions, one row per value of each dimension (`part` = `margin`, the other
  *   dimension columns empty); then the total (`part` = `total`, every dimension column empty).
  * - `status`: `released` (a noisy count), `suppressed` (withheld by complementary suppression: its true
  *   count is at least k), `fewer_than_k` (not listed by the answer: fewer than k cases, possibly none).
- *   `count` is empty unless released; `lower`/`upper` are the interval the caller gives for the row.
+ *   `count` is empty unless released; `lower95`/`upper95` are the interval the caller gives for the row
+ *   (for a released count: the 95% interval of the true count implied by the noise).
  */
 export type CsvValue = string | number | boolean;
 
@@ -89,7 +90,7 @@ export function renderAnswerCsv(answer: CsvAnswer): string {
     header.push(d.name);
     if (d.label) header.push(`${d.name}Name`);
   }
-  header.push('count', 'status', 'lower', 'upper');
+  header.push('count', 'status', 'lower95', 'upper95');
   out.push(header.map(csvField).join(','));
 
   const row = (part: string, at: (CsvValue | undefined)[], listed: ListedCount | undefined) => {

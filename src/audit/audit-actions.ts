@@ -26,6 +26,7 @@ export const AUDIT_DETAIL_KEYS = {
   'case.transfer.reject': ['reason', 'transferId', 'fromOfficeId', 'toOfficeId'],
   'aggregate.query': ['reason', 'dimensions', 'filters', 'suppressedCells'],
   'aggregate.dimensions': ['reason', 'count'],
+  'aggregate.answer': ['reason', 'format', 'charged'],
   'audit.read': ['reason', 'filters', 'count'],
   'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
   'audit.export': ['reason', 'from', 'to'],

@@ -25,6 +25,7 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'case.transfer.reject': ['supervisor'],
   'aggregate.query': ['researcher'],
   'aggregate.dimensions': ['researcher', 'auditor'],
+  'aggregate.answer': ['researcher'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],

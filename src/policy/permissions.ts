@@ -26,6 +26,7 @@ export const PERMISSIONS = {
   'case.transfer.reject': ['supervisor'],
   'aggregate.query': ['researcher'],
   'aggregate.dimensions': ['researcher', 'auditor'],
+  'aggregate.answer': ['researcher'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],
