@@ -67,15 +67,14 @@ function sparse2d(n: number, cells: number, smallShare: number, seed: number): T
   };
 }
 
+// How long these take is measured by the suppression benchmark in bench/, not asserted here.
 describe('protectTable — scale', () => {
   it.each([[0.1], [0.3], [0.9]])(
-    'protects a sparse 200×200 table (5,000 cells, share %d small, 402 relations) in well under 2.5 s',
+    'protects a sparse 200×200 table (5,000 cells, share %d small, 402 relations)',
     (smallShare) => {
       const k = 11;
       const input = sparse2d(200, 5000, smallShare, 7);
-      const started = Date.now();
       const out = protectTable(input, { k, ptable: buildPerturbationTable({ k }) });
-      expect(Date.now() - started).toBeLessThan(2500);
       expect(out.summary.relationsChecked).toBe(402);
     },
   );
@@ -85,16 +84,13 @@ describe('protectTable — scale', () => {
     [[50, 10, 10], 0.05],
     [[200, 25, 1], 0.3],
   ] as [[number, number, number], number][])(
-    'protects a %j table (5,000 cells, %d small) in well under a second or two',
+    'protects a %j table (5,000 cells, %d small)',
     (sizes, smallShare) => {
       const k = 11;
       const input = bigTable(sizes, 42, smallShare);
-      const started = Date.now();
       const out = protectTable(input, { k, ptable: buildPerturbationTable({ k }) });
-      const elapsed = Date.now() - started;
       expect(out.cells).toHaveLength(5000);
       expect(out.summary.primary).toBeGreaterThan(0);
-      expect(elapsed).toBeLessThan(2500);
     },
   );
 });
