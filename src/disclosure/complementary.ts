@@ -1,122 +1,204 @@
 /**
- * Primary and complementary suppression over the relations of one answer (τ-Argus / sdcTable style).
+ * Complementary suppression: withhold released members until every withheld member is certified free
+ * (certify.ts), preferring small counts; refuse the answer if no pattern is found.
  */
-import { determinedUnknowns } from './exact-determination.js';
-import { pinnedUnknowns, type Interval } from './interval-bounds.js';
-import type { Member, RelationSystem } from './relations.js';
-import type { SuppressionReason } from './types.js';
-import { unknownRows } from './unknown-system.js';
+import { certify, exposed, lowerBound } from './certify.js';
+import { DisclosureRefusal } from './errors.js';
+import { coords, RELEASED, SUPPRESSED, type Model } from './grid.js';
 
-export interface SuppressionPlan {
-  /** Per member: why it is suppressed, or undefined if released. */
-  reasons: (SuppressionReason | undefined)[];
-  relationsChecked: number;
-}
-
-/** Cheapest-first order: smaller true count first, then the canonical key (independent of input order). */
-function compareCost(a: Member, b: Member): number {
-  if (a.count !== b.count) return a.count - b.count;
-  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+/** A group of members that share a relation: its members (ids) are enumerated on demand. */
+interface Group {
+  key: string;
+  ids: () => Iterable<number>;
 }
 
 /**
- * Decides which members to suppress. Guarantees:
- * - every member with true count in 1..k-1 is suppressed as 'primary'; zeros are never suppressed;
- * - no relation ends with exactly one suppressed member (heuristic: suppress the smallest released
- *   member of such a relation);
- * - no suppressed member is uniquely determined by the relations given the released TRUE counts
- *   (exact row-space test), nor pinned by interval propagation over the public bounds
- *   (>= 1; primary <= k-1; complementary >= k). Whenever one is, the smallest released member of a
- *   relation containing it is suppressed too and the checks rerun;
- * - deterministic, and independent of the order of cells and margin entries in the input.
+ * Sets m.status to the final decision. Guarantees: members below k stay UNLISTED, others are RELEASED or
+ * SUPPRESSED (never the total); on return every withheld member is certified free (the final check is the
+ * loop's exit condition, so nothing flagged is ever released); throws DisclosureRefusal('not-protectable')
+ * if some withheld member stays exposed and nothing more can be suppressed, even when starting from the
+ * total withheld, from everything but the total withheld, and from everything withheld (fallbacks for small
+ * tables). Deterministic and independent of input order (ids follow the canonical domain order).
  */
-export function planSuppression(system: RelationSystem, k: number): SuppressionPlan {
-  const { members, relations } = system;
-  const reasons: (SuppressionReason | undefined)[] = members.map((m) =>
-    m.count >= 1 && m.count < k ? 'primary' : undefined,
-  );
-  const memberRelations: number[][] = members.map(() => []);
-  relations.forEach((r, i) => {
-    for (const m of [r.whole, ...r.parts]) memberRelations[m].push(i);
-  });
-  const byCost = relations.map((r) =>
-    [r.whole, ...r.parts].sort((a, b) => compareCost(members[a], members[b])),
-  );
-  const cursor = new Int32Array(relations.length);
-  const nSuppressed = relations.map(
-    (r) => [r.whole, ...r.parts].filter((m) => reasons[m] !== undefined).length,
-  );
+export function planSuppression(m: Model, deadline = Infinity): void {
+  const initial = m.status.slice();
+  const attempts: ((status: Uint8Array) => void)[] = [
+    () => undefined,
+    (st) => (st[m.totalId] = st[m.totalId] === RELEASED ? SUPPRESSED : st[m.totalId]),
+    (st) => st.forEach((x, id) => (st[id] = x === RELEASED && id !== m.totalId ? SUPPRESSED : x)),
+    (st) => st.forEach((x, id) => (st[id] = x === RELEASED ? SUPPRESSED : x)),
+  ];
+  let refusal: unknown;
+  for (const start of attempts) {
+    m.status.set(initial);
+    start(m.status);
+    try {
+      planFrom(m, deadline);
+      return;
+    } catch (error) {
+      if (!(error instanceof DisclosureRefusal) || error.reason !== 'not-protectable') throw error;
+      refusal = error;
+    }
+  }
+  throw refusal;
+}
 
-  const cheapestReleased = (rel: number): number => {
-    const list = byCost[rel];
-    while (cursor[rel] < list.length && reasons[list[cursor[rel]]] !== undefined) cursor[rel]++;
-    return cursor[rel] < list.length ? list[cursor[rel]] : -1;
+/** The planner proper, from the statuses in m (fallbacks start with more suppressed). */
+function planFrom(m: Model, deadline: number): void {
+  // Members suppressed once and then released again are never chosen again (so the loop terminates).
+  const banned = new Uint8Array(m.nMembers);
+  // Witnesses stay valid while members only go from released to suppressed (bounds only widen), so members
+  // certified free stay free; the cache is dropped when a suppressed member is released again.
+  let known: Uint8Array | undefined;
+  for (;;) {
+    if (Date.now() > deadline)
+      throw new DisclosureRefusal('time-budget', 'the protection of this answer exceeded its time budget');
+    const free = certify(m, known);
+    known = free;
+    const open = exposed(m, free);
+    if (open.length === 0) return;
+    const partners = choosePartners(m, open, banned);
+    if (partners.length > 0) {
+      for (const p of partners) m.status[p] = SUPPRESSED;
+      continue;
+    }
+    // Stalled. A suppressed member without a witness is released again: if it really is determined, listing it
+    // tells nothing new; if not, the next round certifies everyone afresh without it.
+    const stuck = open.filter((id) => m.status[id] === SUPPRESSED);
+    if (stuck.length > 0) {
+      for (const id of stuck) {
+        m.status[id] = RELEASED;
+        banned[id] = 1;
+      }
+      known = undefined;
+      continue;
+    }
+    if (m.status[m.totalId] === RELEASED && !banned[m.totalId]) {
+      m.status[m.totalId] = SUPPRESSED; // last resort (small tables): withhold the total too
+      continue;
+    }
+    throw new DisclosureRefusal(
+      'not-protectable',
+      'no suppression pattern keeps every withheld count undetermined; narrow the query',
+    );
+  }
+}
+
+/** Cheapest first: counts with slack below (> k) before counts of exactly k, then smaller, then id. */
+function better(m: Model, a: number, b: number): boolean {
+  if (b < 0) return true;
+  const sa = m.count[a] > m.k ? 0 : 1;
+  const sb = m.count[b] > m.k ? 0 : 1;
+  if (sa !== sb) return sa < sb;
+  if (m.count[a] !== m.count[b]) return m.count[a] < m.count[b];
+  return a < b;
+}
+
+function* range(from: number, to: number): Iterable<number> {
+  for (let i = from; i < to; i++) yield i;
+}
+
+function* line(m: Model, g: number, d: number): Iterable<number> {
+  const start = g - coords(m, g)[d] * m.strides[d];
+  for (let v = 0; v < m.sizes[d]; v++) yield start + v * m.strides[d];
+}
+
+function* slice(m: Model, d: number, v: number): Iterable<number> {
+  const stride = m.strides[d];
+  const outer = stride * m.sizes[d];
+  for (let base = v * stride; base < m.G; base += outer) for (let j = 0; j < stride; j++) yield base + j;
+}
+
+function groupsOfCell(m: Model, g: number): Group[] {
+  const x = coords(m, g);
+  const groups: Group[] = [];
+  for (let d = 0; d < m.D; d++) {
+    const start = g - x[d] * m.strides[d];
+    groups.push({ key: `L${d}:${start}`, ids: () => line(m, g, d) });
+  }
+  if (m.D === 3) for (let d = 0; d < 3; d++) groups.push({ key: `S${d}:${x[d]}`, ids: () => slice(m, d, x[d]) });
+  return groups;
+}
+
+function marginGroup(m: Model, d: number): Group {
+  const off = m.marginOffset[d];
+  return { key: `M${d}`, ids: () => range(off, off + m.sizes[d]) };
+}
+
+/**
+ * Partners for one round. Step 1, for every exposed member at once: each relation of it in which nothing
+ * withheld can give way gets its cheapest released member (one per relation). Only if step 1 finds nothing
+ * anywhere, step 2 per exposed member: close a cycle (the cheapest released member in a line of a withheld
+ * member of its lines), else its margins, else anything in its relations.
+ */
+function choosePartners(m: Model, open: readonly number[], banned: Uint8Array): number[] {
+  const partners = new Set<number>();
+  const used = new Set<string>();
+  const slackOf = new Map<string, boolean>();
+  /** Does the group hold a withheld member, other than `self`, that can decrease? */
+  const hasSlack = (group: Group, self: number): boolean => {
+    let count = 0;
+    for (const id of group.ids())
+      if (m.status[id] !== RELEASED && m.count[id] > lowerBound(m, id)) {
+        if (id !== self) return true;
+        count++;
+      }
+    return count > 1;
   };
-  const suppress = (m: number): void => {
-    reasons[m] = 'complementary';
-    for (const rel of memberRelations[m]) nSuppressed[rel]++;
+  const cheapestReleased = (group: Group): number => {
+    let best = -1;
+    for (const id of group.ids())
+      if (m.status[id] === RELEASED && id !== m.totalId && !banned[id] && !partners.has(id) && better(m, id, best))
+        best = id;
+    return best;
   };
-  const closeSingletons = (): void => {
-    for (let changed = true; changed;) {
-      changed = false;
-      for (let rel = 0; rel < relations.length; rel++) {
-        if (nSuppressed[rel] !== 1) continue;
-        const m = cheapestReleased(rel);
-        if (m >= 0) {
-          suppress(m);
-          changed = true;
+  const take = (group: Group): boolean => {
+    if (used.has(group.key)) return false;
+    used.add(group.key);
+    const p = cheapestReleased(group);
+    if (p < 0) return false;
+    partners.add(p);
+    return true;
+  };
+  const groupsOf = (id: number): { groups: Group[]; later: Group[] } => {
+    if (id < m.G)
+      return { groups: groupsOfCell(m, id), later: m.D >= 2 ? coords(m, id).map((_, d) => marginGroup(m, d)) : [] };
+    const d = m.marginOffset.findLastIndex((off) => off <= id);
+    const v = id - m.marginOffset[d];
+    return { groups: [marginGroup(m, d), { key: `S${d}:${v}`, ids: () => slice(m, d, v) }], later: [] };
+  };
+  for (const id of open) {
+    if (id === m.totalId) continue;
+    for (const group of groupsOf(id).groups) {
+      if (used.has(group.key)) continue;
+      let slack = slackOf.get(group.key);
+      if (slack === undefined) slackOf.set(group.key, (slack = hasSlack(group, id)));
+      if (!slack) take(group);
+    }
+  }
+  if (partners.size > 0) return [...partners];
+  used.clear();
+  for (const id of open) {
+    if (id === m.totalId) continue;
+    const { groups, later } = groupsOf(id);
+    let best = -1;
+    let bestGroup: Group | undefined;
+    let seen = 0;
+    for (const group of groups.filter((g) => g.key.startsWith('L')))
+      for (const y of group.ids()) {
+        if (y === id || y >= m.G || m.status[y] === RELEASED || ++seen > 16) continue;
+        for (const g2 of groupsOfCell(m, y)) {
+          if (used.has(g2.key) || !g2.key.startsWith('L')) continue;
+          const p = cheapestReleased(g2);
+          if (p >= 0 && better(m, p, best)) [best, bestGroup] = [p, g2];
         }
       }
-    }
-  };
-
-  for (;;) {
-    closeSingletons();
-    const exposed = exposedMembers(system, reasons, k);
-    if (exposed.length === 0) break;
-    const partners = new Set<number>();
-    for (const s of exposed) {
-      const candidates = memberRelations[s].map(cheapestReleased).filter((m) => m >= 0);
-      const best = cheapest(candidates, members);
-      if (best >= 0) partners.add(best);
-    }
-    if (partners.size === 0) {
-      // No relation of an exposed member has a released member left: widen to any relation that
-      // touches a suppressed member. If none is left, every relation touching a suppressed member is
-      // fully suppressed; the system is then homogeneous, so the rank test cannot determine a member
-      // whose true count is >= 1, and only the (public) bounds remain — nothing more can be withheld.
-      const touching = relations.map((_, rel) => (nSuppressed[rel] > 0 ? cheapestReleased(rel) : -1));
-      const best = cheapest(
-        touching.filter((m) => m >= 0),
-        members,
-      );
-      if (best < 0) break;
+    if (best >= 0 && bestGroup) {
+      used.add(bestGroup.key);
       partners.add(best);
+      continue;
     }
-    for (const m of partners) suppress(m);
+    for (const group of [...later, ...groups]) if (take(group)) break;
   }
-  return { reasons, relationsChecked: relations.length };
-}
-
-function cheapest(candidates: readonly number[], members: readonly Member[]): number {
-  let best = -1;
-  for (const m of candidates) if (best < 0 || compareCost(members[m], members[best]) < 0) best = m;
-  return best;
-}
-
-/** Suppressed members that the exact test or the interval propagation pins down, in canonical order. */
-function exposedMembers(
-  system: RelationSystem,
-  reasons: readonly (SuppressionReason | undefined)[],
-  k: number,
-): number[] {
-  const suppressed = reasons.map((r) => r !== undefined);
-  const rows = unknownRows(system, suppressed);
-  if (rows.length === 0) return [];
-  const initial = new Map<number, Interval>();
-  reasons.forEach((r, m) => {
-    if (r !== undefined) initial.set(m, r === 'primary' ? { lo: 1, hi: k - 1 } : { lo: k, hi: Infinity });
-  });
-  const exposed = new Set([...determinedUnknowns(rows), ...pinnedUnknowns(rows, initial)]);
-  return [...exposed].sort((a, b) => compareCost(system.members[a], system.members[b]));
+  return [...partners];
 }

@@ -5,8 +5,8 @@ import type { ProtectedTable } from './types.js';
 const table: ProtectedTable = {
   cells: [],
   margins: [],
-  total: { count: 123, suppressed: false },
-  summary: { primary: 4, complementary: 3, relationsChecked: 9 },
+  total: { status: 'released', suppressed: false },
+  summary: { complementary: 3, gridSize: 123 },
 };
 
 describe('describeDisclosureControl', () => {
@@ -17,7 +17,6 @@ describe('describeDisclosureControl', () => {
     expect(described).toMatchObject({
       k: 11,
       methods: ['primary suppression', 'complementary suppression', 'cell-key perturbation'],
-      primarySuppressed: 4,
       complementarySuppressed: 3,
       perturbation: {
         method: 'cell-key (ABS TableBuilder / ONS)',

@@ -6,7 +6,7 @@ import type { ProtectedTable } from './types.js';
 
 /**
  * Describes the disclosure control applied to one protected answer. Guarantee: names k, how many
- * counts were suppressed and why, the perturbation parameters (table id, D, V, js), and states that
+ * counts were withheld by complementary suppression (never how many were small), the perturbation parameters (table id, D, V, js), and states that
  * margins and totals are perturbed independently (no additivity). Contains no counts of the data.
  */
 export function describeDisclosureControl(
@@ -19,9 +19,7 @@ export function describeDisclosureControl(
   return {
     k,
     methods: ['primary suppression', 'complementary suppression', 'cell-key perturbation'],
-    primarySuppressed: table.summary.primary,
     complementarySuppressed: table.summary.complementary,
-    relationsChecked: table.summary.relationsChecked,
     perturbation: {
       method: 'cell-key (ABS TableBuilder / ONS)',
       tableId: ptable.id,

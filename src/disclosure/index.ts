@@ -1,12 +1,12 @@
 /**
- * Disclosure control for aggregate answers: primary and complementary suppression plus cell-key
- * perturbation. Plain TypeScript, no framework imports.
+ * Disclosure control for aggregate answers: primary and exact complementary suppression, and the noise
+ * of released counts. Plain TypeScript, no framework imports.
  */
 export type {
   DimensionValue,
   RawCount,
   TableInput,
-  SuppressionReason,
+  MemberStatus,
   ProtectedCount,
   ProtectedTable,
 } from './types.js';
@@ -17,9 +17,9 @@ export {
   type PerturbationTable,
   type PerturbationRow,
 } from './perturbation-table.js';
-export { protectTable } from './protect-table.js';
+export { protectTable, type ProtectParams } from './protect-table.js';
 export { describeDisclosureControl } from './describe.js';
-export { DisclosureInputError } from './errors.js';
+export { DisclosureInputError, DisclosureRefusal, type RefusalReason } from './errors.js';
 export {
   discreteGaussian,
   discreteGaussianPmf,

@@ -98,5 +98,5 @@ function buildRow(fromCount: number, toCount: number | null, m: number, variance
  * with the same result set, returns the identical value, so averaging repeated answers gains nothing.
  */
 export function perturb(table: PerturbationTable, raw: RawCount): number {
-  return raw.count + table.noise(raw.count, cellKey(raw.keySum));
+  return raw.count + table.noise(raw.count, cellKey(raw.keySum ?? 0));
 }

@@ -5,13 +5,10 @@
 /** A value of one aggregate dimension (a code, a year, or a boolean flag). */
 export type DimensionValue = string | number | boolean;
 
-/**
- * A released-or-not count as computed from the data: true count and the sum of the record keys
- * (uint32 each) of the records in it, mod 2^32.
- */
+/** A true count from the data. `keySum` (the old cell-key numerator) is accepted and ignored. */
 export interface RawCount {
   count: number;
-  keySum: number;
+  keySum?: number;
 }
 
 export interface TableInput {
@@ -19,6 +16,17 @@ export interface TableInput {
   dimensions: readonly string[];
   /** Per dimension: true if a record can count under several values of it (multi-valued attribute). */
   multiValued: readonly boolean[];
+  /**
+   * Per dimension, every value a reader knows the dimension can take (the public code list, restricted by the
+   * query's filters; for a multi-valued dimension including `notSpecified` if it can occur). The grid of the
+   * answer is the product of these lists: every combination absent from `cells` is a true zero, and the
+   * reader does not know it is zero (it is unlisted like a small count), so it is protected like one.
+   * If omitted, the values present in the input are taken (then values absent from the data are not
+   * protected: callers should pass the domains).
+   */
+  domains?: readonly (readonly DimensionValue[])[];
+  /** The value an empty multi-valued list counts under (default `'notSpecified'`); exclusive of the others. */
+  notSpecified?: DimensionValue;
   /** Non-empty cells only (count >= 1); values in dimension order. Absent combinations are known zeros. */
   cells: readonly (RawCount & { values: readonly DimensionValue[] })[];
   /** One list per dimension when dimensions.length >= 2 (else []); each entry a non-empty value of that dimension. */
@@ -27,14 +35,22 @@ export interface TableInput {
   total: RawCount;
 }
 
-/** Why a count was withheld: its own size ('primary') or to protect another count ('complementary'). */
-export type SuppressionReason = 'primary' | 'complementary';
+/**
+ * What happens to one member (cell, margin entry, total) of the answer:
+ * - `released`: listed with a count (the caller adds its noise, and still does not list a noisy count below k);
+ * - `suppressed`: true count >= k, withheld by complementary suppression, listed as `{count: null, suppressed: true}`;
+ * - `unlisted`: true count below k (zero included): not listed at all.
+ */
+export type MemberStatus = 'released' | 'suppressed' | 'unlisted';
 
-/** A count as released: the perturbed count, or `null` with the reason it was withheld. */
+/**
+ * The decision for one member. Deliberately carries no count and no reason: a `unlisted` member of true
+ * count 0 and one of true count 1..k-1 give the identical object.
+ */
 export interface ProtectedCount {
-  count: number | null;
+  status: MemberStatus;
+  /** true for `suppressed` and `unlisted` (withheld), false for `released`. */
   suppressed: boolean;
-  reason?: SuppressionReason;
 }
 
 export interface ProtectedTable {
@@ -43,5 +59,9 @@ export interface ProtectedTable {
   /** Same shape as `input.margins`. */
   margins: ProtectedCount[][];
   total: ProtectedCount;
-  summary: { primary: number; complementary: number; relationsChecked: number };
+  /**
+   * `complementary`: how many members are `suppressed` (all of them listed, so this reveals nothing more).
+   * `gridSize`: cells in the answer's grid (product of the domains). Nothing here counts unlisted members.
+   */
+  summary: { complementary: number; gridSize: number };
 }
