@@ -52,5 +52,6 @@ const report = [
 ].join('\n');
 const file = path.join(process.cwd(), 'bench', 'results', 'suppression.md');
 fs.mkdirSync(path.dirname(file), { recursive: true });
-if (!fs.existsSync(file)) fs.writeFileSync(file, '# Suppression benchmark results\n\nProduced by `npm run bench:suppression`.\n\n');
+if (!fs.existsSync(file))
+  fs.writeFileSync(file, '# Suppression benchmark results\n\nProduced by `npm run bench:suppression`.\n\n');
 fs.appendFileSync(file, report + '\n');

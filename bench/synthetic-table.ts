@@ -28,7 +28,11 @@ export function syntheticTable(spec: SyntheticSpec): { input: TableInput; truth:
   const zipf = (n: number): number => Math.min(n - 1, Math.floor(n * rnd() ** 2.2));
   const D = spec.sizes.length;
   const name = (d: number, v: number): string | number =>
-    d === spec.multi && v === spec.sizes[d] - 1 ? 'notSpecified' : d === 1 && d !== spec.multi ? 2000 + v : `d${d}v${v}`;
+    d === spec.multi && v === spec.sizes[d] - 1
+      ? 'notSpecified'
+      : d === 1 && d !== spec.multi
+        ? 2000 + v
+        : `d${d}v${v}`;
   const cells = new Map<string, number>();
   const margins = spec.sizes.map(() => new Map<number, number>());
   for (let r = 0; r < spec.records; r++) {
@@ -52,7 +56,10 @@ export function syntheticTable(spec: SyntheticSpec): { input: TableInput; truth:
     dimensions: spec.sizes.map((_, d) => `dim${d}`),
     multiValued: spec.sizes.map((_, d) => d === spec.multi),
     domains: spec.sizes.map((n, d) => Array.from({ length: n }, (_, v) => name(d, v))),
-    cells: [...cells].map(([key, count]) => ({ values: key.split(',').map((v, d) => name(d, Number(v))), count })),
+    cells: [...cells].map(([key, count]) => ({
+      values: key.split(',').map((v, d) => name(d, Number(v))),
+      count,
+    })),
     margins: D >= 2 ? margins.map((m, d) => [...m].map(([v, count]) => ({ value: name(d, v), count }))) : [],
     total: { count: spec.records },
   };

@@ -23,9 +23,7 @@ export interface OracleTable {
 
 /** A member of the answer: a cell (one value per dimension), a margin entry, or the total. */
 export type OracleMember =
-  | { kind: 'cell'; values: number[] }
-  | { kind: 'margin'; dim: number; value: number }
-  | { kind: 'total' };
+  { kind: 'cell'; values: number[] } | { kind: 'margin'; dim: number; value: number } | { kind: 'total' };
 
 export type OracleStatus = 'released' | 'suppressed' | 'unlisted';
 
@@ -40,13 +38,19 @@ export function allMembers(t: OracleTable): OracleMember[] {
   const D = t.sizes.length;
   const out: OracleMember[] = [];
   if (D >= 1) for (const values of grid(t.sizes)) out.push({ kind: 'cell', values });
-  if (D >= 2) t.sizes.forEach((n, dim) => { for (let value = 0; value < n; value++) out.push({ kind: 'margin', dim, value }); });
+  if (D >= 2)
+    t.sizes.forEach((n, dim) => {
+      for (let value = 0; value < n; value++) out.push({ kind: 'margin', dim, value });
+    });
   out.push({ kind: 'total' });
   return out;
 }
 
 function grid(sizes: number[]): number[][] {
-  return sizes.reduce<number[][]>((acc, n) => acc.flatMap((p) => Array.from({ length: n }, (_, v) => [...p, v])), [[]]);
+  return sizes.reduce<number[][]>(
+    (acc, n) => acc.flatMap((p) => Array.from({ length: n }, (_, v) => [...p, v])),
+    [[]],
+  );
 }
 
 function contains(rec: OracleRecord, m: OracleMember): boolean {

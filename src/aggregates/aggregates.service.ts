@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError, validationFailed } from '../common/errors.js';
+import { DomainError, failureReasonOf, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { validateBody } from '../common/validation.js';
 import { AppConfig } from '../config/app-config.js';
@@ -9,11 +9,16 @@ import { newUuid } from '../crypto/index.js';
 import {
   buildPerturbationTable,
   describeDisclosureControl,
+  DisclosureRefusal,
+  perturb,
   protectTable,
   type PerturbationTable,
   type ProtectedCount,
+  type RawCount,
   type TableInput,
 } from '../disclosure/index.js';
+import { NOT_SPECIFIED } from '../ctdc/index.js';
+import { domainsFor } from './domains.js';
 import { buildAggregateSql, parseValue, partName, type AggregateRow } from './aggregate-sql.js';
 import { isMultiValued, type Dimension } from './dimensions.js';
 import { AggregateQueryDto, type AggregateFiltersDto } from './dto/aggregate-query.dto.js';
@@ -33,11 +38,9 @@ export interface AggregateAnswer {
   queryId: string;
 }
 
-const released = ({ count, suppressed }: ProtectedCount): Released => ({ count, suppressed });
-
 /** Which counts were suppressed and why (primary: 1..k-1; complementary: protects another suppressed count). */
 const reasonOf = (count: ProtectedCount, where: Labelled): Labelled[] =>
-  count.suppressed ? [{ ...where, reason: count.reason ?? 'primary' }] : [];
+  count.suppressed ? [{ ...where, reason: count.status === 'suppressed' ? 'complementary' : 'primary' }] : [];
 
 /**
  * POST /v1/aggregates/query: counts of consenting, non-erased cases, protected by disclosure/ (primary and
@@ -66,7 +69,7 @@ export class AggregatesService {
       return await this.dataSource.transaction(async (em) => {
         const { sql, params } = buildAggregateSql(query.dimensions, query.filters);
         const rows = (await em.query(sql, params)) as AggregateRow[];
-        const answer = this.answer(query.dimensions, rows, queryId);
+        const answer = this.answer(query.dimensions, query.filters, rows, queryId);
         await this.audit.record(em, ctx, {
           ...event,
           outcome: 'allowed',
@@ -85,11 +88,24 @@ export class AggregatesService {
           details: { reason: 'invalid_query', ...(input ? parameters(input) : {}) },
         });
       }
+      const refused = error instanceof DomainError ? failureReasonOf(error.code) : undefined;
+      if (refused === 'not_protectable' || refused === 'protection_time_budget') {
+        await this.audit.recordAlone(ctx, {
+          ...event,
+          outcome: 'failed',
+          details: { reason: refused, ...(input ? parameters(input) : {}) },
+        });
+      }
       throw error;
     }
   }
 
-  private answer(dimensions: readonly Dimension[], rows: AggregateRow[], queryId: string): AggregateAnswer {
+  private answer(
+    dimensions: readonly Dimension[],
+    filters: AggregateFiltersDto | undefined,
+    rows: AggregateRow[],
+    queryId: string,
+  ): AggregateAnswer {
     const k = this.config.env.K_ANONYMITY_THRESHOLD;
     const raw = (row: AggregateRow) => ({ count: row.n, keySum: Number(row.ks) });
     const cellRows = rows.filter((row) => row.part === 'cells');
@@ -117,14 +133,24 @@ export class AggregatesService {
       ),
       total: raw(totalRow),
     };
-    const table = protectTable(input, { k, ptable: this.ptable });
+    const table = protectOrRefuse(
+      { ...input, domains: domainsFor(dimensions, filters), notSpecified: NOT_SPECIFIED },
+      k,
+    );
+    // Until the budgeted noise replaces it: released counts get the cell-key perturbation, withheld ones are null.
+    const released = (decision: ProtectedCount, raw: RawCount): Released =>
+      decision.status === 'released'
+        ? { count: perturb(this.ptable, raw), suppressed: false }
+        : raw.count === 0
+          ? { count: 0, suppressed: false }
+          : { count: null, suppressed: true };
 
     const label = (vals: readonly (string | number | boolean)[]): Labelled =>
       Object.fromEntries(vals.map((value, i) => [dimensions[i], value]));
     const answer: AggregateAnswer = {
       k,
-      cells: input.cells.map((cell, i) => ({ ...label(cell.values), ...released(table.cells[i]) })),
-      total: released(table.total),
+      cells: input.cells.map((cell, i) => ({ ...label(cell.values), ...released(table.cells[i], cell) })),
+      total: released(table.total, input.total),
       disclosureControl: {
         ...describeDisclosureControl(table, { k, ptable: this.ptable }),
         suppressedCounts: [
@@ -147,12 +173,27 @@ export class AggregatesService {
           dimension,
           input.margins[d].map((entry, i) => ({
             [dimension]: entry.value,
-            ...released(table.margins[d][i]),
+            ...released(table.margins[d][i], entry),
           })),
         ]),
       );
     }
     return answer;
+  }
+}
+
+/** protectTable, its refusals as domain errors (422: narrow the query). */
+function protectOrRefuse(input: TableInput, k: number): ReturnType<typeof protectTable> {
+  try {
+    return protectTable(input, { k });
+  } catch (error) {
+    if (error instanceof DisclosureRefusal) {
+      throw new DomainError(
+        error.reason === 'time-budget' ? 'AGGREGATE_TOO_COMPLEX' : 'AGGREGATE_NOT_PROTECTABLE',
+        `The answer cannot be protected (${error.message}); narrow the query: add filters or use fewer dimensions`,
+      );
+    }
+    throw error;
   }
 }
 

@@ -20,6 +20,10 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413 },
   IDEMPOTENCY_KEY_REUSED: { status: 422, auditReason: 'idempotency_key_reused' },
   IF_MATCH_REQUIRED: { status: 428, auditReason: 'missing_if_match' },
+  /** Disclosure control found no way to protect the answer (e.g. two multi-valued dimensions): narrow the query. */
+  AGGREGATE_NOT_PROTECTABLE: { status: 422, auditReason: 'not_protectable' },
+  /** The protection of the answer ran over its time budget: narrow the query. */
+  AGGREGATE_TOO_COMPLEX: { status: 422, auditReason: 'protection_time_budget' },
   LOGIN_THROTTLED: { status: 429 },
 } as const satisfies Record<string, { status: number; auditReason?: string }>;
 

@@ -197,7 +197,8 @@ function networks(m: Model): Mapped[] {
       n.rowRes[a] = memberRes(m, marginOffset[e] + a);
       n.rowMember[a] = marginOffset[e] + a;
     }
-    for (let w = 0; w < L.n; w++) n.cellRes[w] = latent(m.lineTotals[w], L.nsCount[w] + L.max[w], L.nsCount[w] + L.sum[w]);
+    for (let w = 0; w < L.n; w++)
+      n.cellRes[w] = latent(m.lineTotals[w], L.nsCount[w] + L.max[w], L.nsCount[w] + L.sum[w]);
     for (let b = 0; b < B; b++) {
       n.colRes[b] = memberRes(m, marginOffset[f] + b);
       n.colMember[b] = marginOffset[f] + b;
@@ -246,7 +247,8 @@ function markNetwork(net: Mapped, free: Uint8Array): void {
     const id = net.colMember[c];
     if (id >= 0 && net.colRes[c] && comp[R + c] === comp[t] && !bridge[R + R * C + c]) free[id] = 1;
   }
-  if (net.totMember >= 0 && net.totRes && comp[t] === comp[s] && !bridge[R + R * C + C]) free[net.totMember] = 1;
+  if (net.totMember >= 0 && net.totRes && comp[t] === comp[s] && !bridge[R + R * C + C])
+    free[net.totMember] = 1;
 }
 
 /**
@@ -377,7 +379,21 @@ function byMoves(m: Model, free: Uint8Array): void {
     if (D === 1) {
       for (let y = 0; y < m.G; y++) {
         if (y === g) continue;
-        if (accept(applyMove(m, [[1, g], [-1, y]])) || accept(applyMove(m, [[-1, g], [1, y]]))) return true;
+        if (
+          accept(
+            applyMove(m, [
+              [1, g],
+              [-1, y],
+            ]),
+          ) ||
+          accept(
+            applyMove(m, [
+              [-1, g],
+              [1, y],
+            ]),
+          )
+        )
+          return true;
       }
       return false;
     }
@@ -387,7 +403,21 @@ function byMoves(m: Model, free: Uint8Array): void {
       for (let v = 0; v < m.sizes[d]; v++) {
         const y = start + v * m.strides[d];
         if (y === g) continue;
-        if (accept(applyMove(m, [[1, g], [-1, y]])) || accept(applyMove(m, [[-1, g], [1, y]]))) return true;
+        if (
+          accept(
+            applyMove(m, [
+              [1, g],
+              [-1, y],
+            ]),
+          ) ||
+          accept(
+            applyMove(m, [
+              [-1, g],
+              [1, y],
+            ]),
+          )
+        )
+          return true;
       }
     }
     if (canRise(m, g)) {
@@ -433,12 +463,28 @@ function byMoves(m: Model, free: Uint8Array): void {
       for (const q of falling[d][a2]) {
         const c = coords(m, q);
         c[d] = a;
-        if (accept(applyMove(m, [[-1, q], [1, cellAt(m, c)]]))) return true;
+        if (
+          accept(
+            applyMove(m, [
+              [-1, q],
+              [1, cellAt(m, c)],
+            ]),
+          )
+        )
+          return true;
       }
       for (const q of falling[d][a]) {
         const c = coords(m, q);
         c[d] = a2;
-        if (accept(applyMove(m, [[-1, q], [1, cellAt(m, c)]]))) return true;
+        if (
+          accept(
+            applyMove(m, [
+              [-1, q],
+              [1, cellAt(m, c)],
+            ]),
+          )
+        )
+          return true;
       }
     }
     return false;
@@ -457,11 +503,12 @@ function byMoves(m: Model, free: Uint8Array): void {
     if (m.status[id] === RELEASED || free[id]) continue;
     pending.push(id);
     if (id === m.totalId) trySingle(gridCells(m));
-    else if (id < m.G) tryCell(id) || trySingle([id]);
-    else if (id !== m.totalId && D >= 2) {
+    else if (id < m.G) {
+      if (!tryCell(id)) trySingle([id]);
+    } else if (id !== m.totalId && D >= 2) {
       const d = m.marginOffset.findLastIndex((off) => off <= id);
       const a = id - m.marginOffset[d];
-      tryMargin(d, a) || trySingle(sliceCells(m, d, a));
+      if (!tryMargin(d, a)) trySingle(sliceCells(m, d, a));
     }
   }
   // Last tier, for a few members only: one record changes its values in any dimensions.
@@ -477,8 +524,28 @@ function byMoves(m: Model, free: Uint8Array): void {
     if (free[id] || budget <= 0) continue;
     const cells = id < m.G ? [id] : id === m.totalId ? [] : [...take(sliceCells(m, ...marginOf(m, id)), 48)];
     search: for (const x of cells) {
-      for (const y of anyFalling) if (y !== x && accept(applyMove(m, [[1, x], [-1, y]]))) break search;
-      for (const y of anyRising) if (y !== x && accept(applyMove(m, [[-1, x], [1, y]]))) break search;
+      for (const y of anyFalling)
+        if (
+          y !== x &&
+          accept(
+            applyMove(m, [
+              [1, x],
+              [-1, y],
+            ]),
+          )
+        )
+          break search;
+      for (const y of anyRising)
+        if (
+          y !== x &&
+          accept(
+            applyMove(m, [
+              [-1, x],
+              [1, y],
+            ]),
+          )
+        )
+          break search;
     }
   }
 }

@@ -116,7 +116,8 @@ function groupsOfCell(m: Model, g: number): Group[] {
     const start = g - x[d] * m.strides[d];
     groups.push({ key: `L${d}:${start}`, ids: () => line(m, g, d) });
   }
-  if (m.D === 3) for (let d = 0; d < 3; d++) groups.push({ key: `S${d}:${x[d]}`, ids: () => slice(m, d, x[d]) });
+  if (m.D === 3)
+    for (let d = 0; d < 3; d++) groups.push({ key: `S${d}:${x[d]}`, ids: () => slice(m, d, x[d]) });
   return groups;
 }
 
@@ -148,7 +149,13 @@ function choosePartners(m: Model, open: readonly number[], banned: Uint8Array): 
   const cheapestReleased = (group: Group): number => {
     let best = -1;
     for (const id of group.ids())
-      if (m.status[id] === RELEASED && id !== m.totalId && !banned[id] && !partners.has(id) && better(m, id, best))
+      if (
+        m.status[id] === RELEASED &&
+        id !== m.totalId &&
+        !banned[id] &&
+        !partners.has(id) &&
+        better(m, id, best)
+      )
         best = id;
     return best;
   };
@@ -162,7 +169,10 @@ function choosePartners(m: Model, open: readonly number[], banned: Uint8Array): 
   };
   const groupsOf = (id: number): { groups: Group[]; later: Group[] } => {
     if (id < m.G)
-      return { groups: groupsOfCell(m, id), later: m.D >= 2 ? coords(m, id).map((_, d) => marginGroup(m, d)) : [] };
+      return {
+        groups: groupsOfCell(m, id),
+        later: m.D >= 2 ? coords(m, id).map((_, d) => marginGroup(m, d)) : [],
+      };
     const d = m.marginOffset.findLastIndex((off) => off <= id);
     const v = id - m.marginOffset[d];
     return { groups: [marginGroup(m, d), { key: `S${d}:${v}`, ids: () => slice(m, d, v) }], later: [] };

@@ -94,17 +94,20 @@ export function buildModel(input: TableInput, k: number): Model {
     const keys = new Set<string>();
     for (const c of input.cells) keys.add(valueKey(c.values[d]));
     if (D >= 2) for (const e of input.margins[d]) keys.add(valueKey(e.value));
-    if (input.domains) {
-      const domain = new Set(input.domains[d].map(valueKey));
+    const given = input.domains?.[d];
+    if (given) {
+      const domain = new Set(given.map(valueKey));
       for (const key of keys)
-        if (!domain.has(key)) throw new DisclosureInputError(`a value is not in the domain of dimension ${d}`);
+        if (!domain.has(key))
+          throw new DisclosureInputError(`a value is not in the domain of dimension ${d}`);
       // Values absent from the data altogether are interchangeable (all their members are zeros, unlisted):
       // keeping two of them is sound (a reader who knew the others were zero is stronger; a witness found for a
       // kept one maps to any other by symmetry) and keeps the grid to the data's size. notSpecified is kept.
       const nsKey = valueKey(input.notSpecified ?? 'notSpecified');
-      const absent = [...new Set(input.domains[d].map(valueKey))].filter((key) => !keys.has(key)).sort(byKey);
+      const absent = [...domain].filter((key) => !keys.has(key)).sort(byKey);
       if (input.multiValued[d] && absent.includes(nsKey)) keys.add(nsKey);
-      for (const key of absent.filter((key) => key !== nsKey || !input.multiValued[d]).slice(0, 2)) keys.add(key);
+      for (const key of absent.filter((key) => key !== nsKey || !input.multiValued[d]).slice(0, 2))
+        keys.add(key);
     }
     const sorted = [...keys].sort(byKey);
     index.push(new Map(sorted.map((key, i) => [key, i])));
@@ -204,7 +207,13 @@ export function forEachInSlice(m: Model, d: number, v: number, f: (g: number) =>
  * The lines of the multi-valued dimension: for each combination w of the other dimensions, the grid cells
  * of its real values and of notSpecified. `w` is numbered by the cell index with coordinate `multi` = 0.
  */
-export function lineStats(m: Model): { n: number; lineBase: Int32Array; max: Float64Array; sum: Float64Array; nsCount: Float64Array } {
+export function lineStats(m: Model): {
+  n: number;
+  lineBase: Int32Array;
+  max: Float64Array;
+  sum: Float64Array;
+  nsCount: Float64Array;
+} {
   const d = m.multi;
   const stride = m.strides[d];
   const size = m.sizes[d];
@@ -264,7 +273,8 @@ function validateRelations(m: Model): void {
     const s = 1 - m.multi;
     for (let w = 0; w < L.n; w++) {
       const nw = m.count[m.marginOffset[s] + w] - L.nsCount[w];
-      if (!(L.max[w] <= nw && nw <= L.sum[w])) fail('a line of the multi-valued dimension does not fit its margin');
+      if (!(L.max[w] <= nw && nw <= L.sum[w]))
+        fail('a line of the multi-valued dimension does not fit its margin');
     }
     return;
   }
@@ -336,8 +346,11 @@ function bipartiteMaxFlow(
   const head = new Int32Array(nNodes).fill(-1);
   const nextE: number[] = [];
   const add = (u: number, v: number, c: number): number => {
-    to.push(v), capa.push(c), nextE.push(head[u]), (head[u] = to.length - 1);
-    to.push(u), capa.push(0), nextE.push(head[v]), (head[v] = to.length - 1);
+    to.push(v, u);
+    capa.push(c, 0);
+    nextE.push(head[u], head[v]);
+    head[u] = to.length - 2;
+    head[v] = to.length - 1;
     return to.length - 2;
   };
   for (let a = 0; a < A; a++) if (rowCap[a] > 0) add(S, 1 + a, rowCap[a]);

@@ -3,9 +3,9 @@ import { listCount } from './listing.js';
 import type { ProtectedCount } from './types.js';
 
 const decisionArb: fc.Arbitrary<ProtectedCount> = fc.constantFrom<ProtectedCount>(
-  { count: 0, suppressed: false },
-  { count: null, suppressed: true, reason: 'primary' },
-  { count: null, suppressed: true, reason: 'complementary' },
+  { status: 'released', suppressed: false },
+  { status: 'unlisted', suppressed: true },
+  { status: 'suppressed', suppressed: true },
 );
 
 describe('listing rule', () => {
@@ -34,8 +34,8 @@ describe('listing rule', () => {
         (k, extra, noise, complementary) => {
           const trueCount = k + extra;
           const decision: ProtectedCount = complementary
-            ? { count: null, suppressed: true, reason: 'complementary' }
-            : { count: trueCount, suppressed: false };
+            ? { status: 'suppressed', suppressed: true }
+            : { status: 'released', suppressed: false };
           const listed = listCount(trueCount, decision, k, () => noise);
           if (complementary) expect(listed).toEqual({ count: null, suppressed: true });
           else if (trueCount + noise >= k)
@@ -58,10 +58,10 @@ describe('listing rule', () => {
   it('draws noise only for released counts', () => {
     let draws = 0;
     const noise = () => (draws++, 0);
-    listCount(3, { count: null, suppressed: true, reason: 'primary' }, 11, noise);
-    listCount(30, { count: null, suppressed: true, reason: 'complementary' }, 11, noise);
+    listCount(3, { status: 'unlisted', suppressed: true }, 11, noise);
+    listCount(30, { status: 'suppressed', suppressed: true }, 11, noise);
     expect(draws).toBe(0);
-    listCount(30, { count: 30, suppressed: false }, 11, noise);
+    listCount(30, { status: 'released', suppressed: false }, 11, noise);
     expect(draws).toBe(1);
   });
 });

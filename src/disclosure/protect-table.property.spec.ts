@@ -47,9 +47,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     const valueArb = (d: number): fc.Arbitrary<number[]> => {
       if (!table.multi[d]) return fc.integer({ min: 0, max: table.sizes[d] - 1 }).map((v): number[] => [v]);
       const real = Array.from({ length: table.sizes[d] }, (_, v) => v).filter((v) => v !== table.nsValue[d]);
-      const sets = fc
-        .subarray(real, { minLength: 1 })
-        .map((s) => [...s].sort((a, b) => a - b));
+      const sets = fc.subarray(real, { minLength: 1 }).map((s) => [...s].sort((a, b) => a - b));
       return table.nsValue[d] >= 0 ? fc.oneof(sets, fc.constant<number[]>([table.nsValue[d]])) : sets;
     };
     return fc
@@ -93,11 +91,17 @@ export function statusesOf(s: Scenario, input: TableInput, out: ProtectedTable):
   const index = t.sizes.map((n, d) => new Map(Array.from({ length: n }, (_, v) => [valueName(t, d, v), v])));
   const map = new Map<string, OracleStatus>();
   input.cells.forEach((c, i) =>
-    map.set(memberKey({ kind: 'cell', values: c.values.map((v, d) => index[d].get(v) as number) }), out.cells[i].status),
+    map.set(
+      memberKey({ kind: 'cell', values: c.values.map((v, d) => index[d].get(v) as number) }),
+      out.cells[i].status,
+    ),
   );
   input.margins.forEach((list, dim) =>
     list.forEach((e, i) =>
-      map.set(memberKey({ kind: 'margin', dim, value: index[dim].get(e.value) as number }), out.margins[dim][i].status),
+      map.set(
+        memberKey({ kind: 'margin', dim, value: index[dim].get(e.value) as number }),
+        out.margins[dim][i].status,
+      ),
     ),
   );
   map.set('t', out.total.status);
@@ -218,7 +222,7 @@ describe('protectTable — against exhaustive enumeration of populations', () =>
           ...input,
           cells: [...input.cells].reverse(),
           margins: input.margins.map((list) => [...list].reverse()),
-          domains: input.domains?.map((list) => [...list].reverse()),
+          domains: input.domains?.map((list) => (list ? [...list].reverse() : list)),
         };
         const again = protectTable(reversed, { k: s.table.k });
         expect([...again.cells].reverse()).toEqual(out.cells);

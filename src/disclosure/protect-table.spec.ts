@@ -7,7 +7,11 @@ const protect = (input: TableInput) => protectTable(input, { k });
 const statuses = (list: readonly ProtectedCount[]): MemberStatus[] => list.map((c) => c.status);
 
 /** A 1-dimensional table: cells named v0.. by their counts (0 = absent), total their sum. */
-function oneDim(counts: number[], multiValued = false, total = counts.reduce((a, b) => a + b, 0)): TableInput {
+function oneDim(
+  counts: number[],
+  multiValued = false,
+  total = counts.reduce((a, b) => a + b, 0),
+): TableInput {
   return {
     dimensions: ['gender'],
     multiValued: [multiValued],

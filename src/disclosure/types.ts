@@ -21,10 +21,10 @@ export interface TableInput {
    * query's filters; for a multi-valued dimension including `notSpecified` if it can occur). The grid of the
    * answer is the product of these lists: every combination absent from `cells` is a true zero, and the
    * reader does not know it is zero (it is unlisted like a small count), so it is protected like one.
-   * If omitted, the values present in the input are taken (then values absent from the data are not
-   * protected: callers should pass the domains).
+   * If omitted (for all dimensions, or `undefined` for one), the values present in the input are taken: the reader
+   * is then assumed to know that other values do not occur (so they are not protected; pass the domains).
    */
-  domains?: readonly (readonly DimensionValue[])[];
+  domains?: readonly (readonly DimensionValue[] | undefined)[];
   /** The value an empty multi-valued list counts under (default `'notSpecified'`); exclusive of the others. */
   notSpecified?: DimensionValue;
   /** Non-empty cells only (count >= 1); values in dimension order. Absent combinations are known zeros. */
