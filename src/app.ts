@@ -14,8 +14,6 @@ import { openDatabase } from './database/open-database.js';
 import { ENTITIES } from './entities.js';
 import { UsersService } from './users/users.service.js';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export interface CreateAppOptions {
   /** Where JSON log lines go (stdout when unset); tests capture them. */
   logStream?: DestinationStream;
@@ -39,10 +37,8 @@ export async function createApp(
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     requestIdHeader: false,
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newUuid();
-    },
+    // The server's own id, always: a client's X-Request-Id is kept apart (RequestContext.clientRequestId).
+    genReqId: () => newUuid(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });

@@ -42,6 +42,8 @@ export function testKeys(): Record<string, string> {
     RELEASE_SIGNING_KEY: generateKeyBase64(),
     // Each test database gets its own epoch key store (replicas share it, as they would a volume).
     KEY_EPOCH_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-epochs-')),
+    AUDIT_SIGNING_KEYS: `s1:${generateKeyBase64()}`,
+    AUDIT_SIGNING_KEY_ID: 's1',
   };
 }
 
@@ -56,6 +58,8 @@ function keysOf(config: AppConfig): Record<string, string> {
     AUDIT_CHAIN_KEY: env.AUDIT_CHAIN_KEY ?? '',
     RELEASE_SIGNING_KEY: env.RELEASE_SIGNING_KEY ?? '',
     KEY_EPOCH_DIR: config.keys.epochDir,
+    AUDIT_SIGNING_KEYS: env.AUDIT_SIGNING_KEYS ?? '',
+    AUDIT_SIGNING_KEY_ID: env.AUDIT_SIGNING_KEY_ID ?? '',
   };
 }
 

@@ -6,7 +6,7 @@ import type { FailureReason } from '../common/errors.js';
  * pseudonyms, field names, counts, codes and query parameters.
  */
 export const AUDIT_DETAIL_KEYS = {
-  'auth.login': ['reason', 'attemptedUsername', 'retryAfterSeconds'],
+  'auth.login': ['reason', 'attemptedUsernameHash', 'retryAfterSeconds'],
   'auth.logout': ['reason'],
   'auth.me': ['reason'],
   'user.create': ['reason', 'role', 'officeId'],
@@ -27,8 +27,9 @@ export const AUDIT_DETAIL_KEYS = {
   'aggregate.query': ['reason', 'dimensions', 'filters', 'suppressedCells'],
   'aggregate.dimensions': ['reason', 'count'],
   'aggregate.answer': ['reason', 'format', 'charged'],
-  'audit.read': ['reason', 'filters', 'count'],
-  'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'expectHead'],
+  'audit.read': ['reason', 'filters', 'count', 'order'],
+  'audit.verify': ['reason', 'ok', 'checked', 'firstBadSeq', 'headMismatch', 'expectHead'],
+  'audit.checkpoints': ['reason', 'count'],
   'audit.export': ['reason', 'from', 'to'],
   'keys.rewrap': ['reason', 'rewrapped', 'keyId'],
   'keys.epoch.create': ['reason', 'epochId', 'previousEpochId', 'epochSeconds'],

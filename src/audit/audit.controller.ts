@@ -1,68 +1,144 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/access.decorator.js';
+import { Authenticated, Public } from '../auth/access.decorator.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
+import { jwkOf } from '../crypto/index.js';
+import { AuditCheckpointService } from './audit-checkpoints.service.js';
+import { AuditVerifyService } from './audit-verify.service.js';
 import { AuditService } from './audit.service.js';
 import {
   AuditEventPageDto,
   AuditEventsQueryDto,
   AuditRangeQueryDto,
+  CheckpointPageDto,
+  CheckpointsQueryDto,
+  PublicKeysDto,
   VerifyQueryDto,
   VerifyResultDto,
 } from './dto/audit.dto.js';
 
-const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+type Order = 'asc' | 'desc';
+/** A page cursor: the last seq shown and the order it was shown in (a cursor works only in its own order). */
+const cursorOf =
+  (order: Order) =>
+  (v: unknown): v is [number, Order] =>
+    Array.isArray(v) &&
+    v.length === 2 &&
+    Number.isSafeInteger(v[0]) &&
+    (v[0] as number) >= 0 &&
+    v[1] === order;
 const toDate = (v?: string) => (v === undefined ? undefined : new Date(v));
 
 @ApiTags('audit')
 @Controller({ path: 'audit', version: '1' })
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly verifier: AuditVerifyService,
+    private readonly checkpoints: AuditCheckpointService,
+  ) {}
 
   @Get('events')
   @Authenticated('audit.read')
-  @ApiOperation({ summary: 'Audit events in commit order, filtered, with cursor pagination' })
+  @ApiOperation({
+    summary: 'Audit events in commit order (or newest first), filtered, with cursor pagination',
+  })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async events(@Query() query: AuditEventsQueryDto, @Ctx() ctx: RequestContext): Promise<AuditEventPageDto> {
-    const afterSeq = query.cursor === undefined ? 0 : decodeCursor(query.cursor, isSeq);
+    const order = query.order ?? 'asc';
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorOf(order))[0];
     const { items, lastSeq } = await this.audit.list(
       ctx,
       {
         actorId: query.actorId,
-        action: query.action,
+        actions: query.action,
         resourceId: query.resourceId,
+        outcome: query.outcome,
         from: toDate(query.from),
         to: toDate(query.to),
       },
-      { limit: query.limit ?? 100, afterSeq },
+      { limit: query.limit ?? 100, order, cursor },
     );
     return {
-      items: items.map(({ prevHash: _prevHash, ...event }) => event),
-      nextCursor: lastSeq === null ? null : encodeCursor(lastSeq),
+      items: items.map(({ prevHash: _prevHash, hashVersion: _version, ...event }) => event),
+      nextCursor: lastSeq === null ? null : encodeCursor([lastSeq, order]),
     };
   }
 
   @Get('events/export')
   @Authenticated('audit.export')
   @Header('Content-Type', 'application/x-ndjson')
-  @ApiOperation({ summary: 'Stream the events of a time range as JSON Lines (one event per line)' })
+  @ApiOperation({
+    summary: 'Stream the events of a time range as JSON Lines, then the signed checkpoints that cover them',
+    description:
+      'One event per line (with prevHash, hash and hashVersion), then one line per checkpoint ' +
+      '(`{"type":"checkpoint",seq,headHash,at,keyId,signature}`). Check it with `npm run audit:verify`.',
+  })
   @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'One audit event (with prevHash) per line' })
+  @ApiOkResponse({ description: 'Events, then checkpoints, one JSON object per line' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async export(@Query() query: AuditRangeQueryDto, @Ctx() ctx: RequestContext): Promise<StreamableFile> {
-    const stream = await this.audit.export(ctx, { from: toDate(query.from), to: toDate(query.to) });
+    const stream = await this.verifier.export(ctx, { from: toDate(query.from), to: toDate(query.to) });
     return new StreamableFile(stream, { type: 'application/x-ndjson' });
   }
 
   @Get('verify')
   @Authenticated('audit.verify')
-  @ApiOperation({ summary: 'Recompute the hash chain; report the head, or the first bad seq' })
+  @ApiOperation({
+    summary: 'Recompute the hash chain and hold it against the signed checkpoints',
+    description:
+      'ok: the head hash (a checkpoint is signed). A broken chain, a chain that disagrees with a signed ' +
+      'checkpoint, or missing newest events: firstBadSeq. An intact chain that does not contain expectHead: ' +
+      'headMismatch with intactThroughSeq.',
+  })
   @ApiOkResponse({ type: VerifyResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   verify(@Query() query: VerifyQueryDto, @Ctx() ctx: RequestContext): Promise<VerifyResultDto> {
-    return this.audit.verify(ctx, query.expectHead);
+    return this.verifier.verify(ctx, query.expectHead);
+  }
+
+  @Get('checkpoints')
+  @Authenticated('audit.checkpoints')
+  @ApiOperation({ summary: 'Signed checkpoints {seq, headHash, at, keyId, signature}, newest first' })
+  @ApiOkResponse({ type: CheckpointPageDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  async listCheckpoints(
+    @Query() query: CheckpointsQueryDto,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CheckpointPageDto> {
+    const limit = query.limit ?? 100;
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorOf('desc'))[0];
+    const page = await this.checkpoints.page(ctx, { limit, beforeSeq: before });
+    return {
+      items: page.items,
+      nextCursor: page.lastSeq === null ? null : encodeCursor([page.lastSeq, 'desc']),
+    };
+  }
+
+  @Get('public-key')
+  @Public()
+  @ApiOperation({
+    summary: 'The Ed25519 public keys that verify checkpoints (PEM and JWK), the current one marked',
+  })
+  @ApiOkResponse({ type: PublicKeysDto })
+  publicKey(): PublicKeysDto {
+    const keys = this.checkpoints.publicKeys();
+    const current = keys.find((key) => key.current)!;
+    return {
+      algorithm: 'Ed25519',
+      keyId: current.keyId,
+      publicKeyPem: current.publicKeyPem,
+      keys: keys.map((key) => ({
+        ...jwkOf(key.publicKeyPem),
+        kid: key.keyId,
+        alg: 'EdDSA',
+        use: 'sig',
+        publicKeyPem: key.publicKeyPem,
+        current: key.current,
+      })),
+    };
   }
 }

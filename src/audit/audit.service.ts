@@ -1,45 +1,72 @@
 import { Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
+import { usernameDigest } from '../crypto/index.js';
 import {
+  AuditDetailsError,
   checkDetails,
   type AuditAction,
   type AuditDetails,
   type AuditOutcome,
   type DenialReason,
 } from './audit-actions.js';
-import { chainStart, checkLink, contentHash, type StoredChainedEvent } from './hash-chain.js';
 
 export interface AuditEventInput {
   action: AuditAction;
   outcome: AuditOutcome;
   resourceType?: string | null;
+  /** The one record the access concerned (read, update, erase, ...). */
   resourceId?: string | null;
+  /**
+   * Every record the access returned or changed when there are several: a list or search page, an export,
+   * an import, a transfer. All are recorded (in audit_event_resources, in the same transaction, covered by
+   * the event's hash) and `GET /v1/audit/events?resourceId=` finds the event by any of them.
+   */
+  resourceIds?: readonly string[];
   details?: AuditDetails;
   /** Overrides the actor of the context (e.g. a failed login names the account it tried). */
   actor?: { id: string | null; role: string | null };
 }
 
-export interface AuditEvent extends StoredChainedEvent {
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  resourceIds: string[];
+  outcome: string;
+  requestId: string | null;
+  clientRequestId: string | null;
   details: AuditDetails;
+  prevHash: string;
+  hash: string;
+  hashVersion: number;
 }
 
 export interface AuditFilter {
   actorId?: string;
-  action?: string;
+  actions?: readonly string[];
   resourceId?: string;
+  outcome?: string;
   from?: Date;
   to?: Date;
 }
 
-export type VerifyResult =
-  { ok: true; checked: number; headHash: string } | { ok: false; checked: number; firstBadSeq: number };
+export interface AuditPage {
+  limit: number;
+  order: 'asc' | 'desc';
+  /** The seq of the last event of the previous page. */
+  cursor?: number;
+}
 
-const BATCH = 5000;
+/** Resource ids are ids, never values: bounded, printable, no separators of the side-table digest. */
+const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
-interface EventRow {
+export interface EventRow {
   seq: string;
   at: Date;
   actor_id: string | null;
@@ -49,12 +76,17 @@ interface EventRow {
   resource_id: string | null;
   outcome: string;
   request_id: string | null;
+  client_request_id: string | null;
   details: AuditDetails;
   prev_hash: string;
   hash: string;
+  hash_version: number;
 }
 
-const toEvent = (row: EventRow): AuditEvent => ({
+export const EVENT_COLUMNS = `seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome,
+  request_id, client_request_id, details, prev_hash, hash, hash_version`;
+
+export const toEvent = (row: EventRow, resourceIds: string[] = []): AuditEvent => ({
   seq: Number(row.seq),
   at: row.at.toISOString(),
   actorId: row.actor_id,
@@ -62,54 +94,75 @@ const toEvent = (row: EventRow): AuditEvent => ({
   action: row.action,
   resourceType: row.resource_type,
   resourceId: row.resource_id,
+  resourceIds,
   outcome: row.outcome,
   requestId: row.request_id,
+  clientRequestId: row.client_request_id,
   details: row.details,
   prevHash: row.prev_hash,
   hash: row.hash,
+  hashVersion: Number(row.hash_version),
 });
+
+/** The resource ids of the events `seqs`, each in the order recorded. */
+export async function resourceIdsOf(
+  query: (sql: string, params: unknown[]) => Promise<unknown>,
+  seqs: readonly number[],
+): Promise<Map<number, string[]>> {
+  const byEvent = new Map<number, string[]>();
+  if (seqs.length === 0) return byEvent;
+  const rows = (await query(
+    `SELECT seq, resource_id FROM audit_event_resources WHERE seq = ANY($1::bigint[]) ORDER BY seq, pos`,
+    [seqs],
+  )) as { seq: string; resource_id: string }[];
+  for (const row of rows) {
+    const seq = Number(row.seq);
+    const ids = byEvent.get(seq) ?? [];
+    ids.push(row.resource_id);
+    byEvent.set(seq, ids);
+  }
+  return byEvent;
+}
 
 @Injectable()
 export class AuditService {
-  private readonly chainKey: Buffer;
+  private readonly attemptedUsernameKey: Buffer;
 
   constructor(
     private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
-    this.chainKey = config.keys.auditChainKey;
+    this.attemptedUsernameKey = config.keys.attemptedUsernameKey;
   }
 
   /**
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
-   * (and so the access) fails. Call it as the last statement before commit: audit_append() takes the chain
-   * lock, which is held from this one statement to commit, so requests are serialized for the append only,
-   * not for their whole duration. The transaction must be READ COMMITTED (the default).
+   * (and so the access) fails. Call it as the last statement before commit: audit_append_v2() locks the
+   * chain head, which is held from this one statement to commit, so requests are serialized for the append
+   * only, not for their whole duration. The transaction must be READ COMMITTED (the default).
    */
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const details = input.details ?? {};
     checkDetails(input.action, details);
+    const resourceIds = input.resourceIds ?? [];
+    for (const id of resourceIds) {
+      if (typeof id !== 'string' || !RESOURCE_ID.test(id)) {
+        throw new AuditDetailsError(`a resource id of ${input.action} is not an id`);
+      }
+    }
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
-    const content = {
-      actorId: actor.id,
-      actorRole: actor.role,
-      action: input.action,
-      resourceType: input.resourceType ?? null,
-      resourceId: input.resourceId ?? null,
-      outcome: input.outcome,
-      requestId: ctx.requestId,
-      details,
-    };
-    await em.query(`SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-      content.actorId,
-      content.actorRole,
-      content.action,
-      content.resourceType,
-      content.resourceId,
-      content.outcome,
-      content.requestId,
+    // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the chain lock.
+    await em.query(`SELECT audit_append_v2($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10)`, [
+      actor.id,
+      actor.role,
+      input.action,
+      input.resourceType ?? null,
+      input.resourceId ?? null,
+      resourceIds,
+      input.outcome,
+      ctx.requestId,
+      ctx.clientRequestId ?? null,
       JSON.stringify(details),
-      contentHash(this.chainKey, content),
     ]);
   }
 
@@ -134,106 +187,69 @@ export class AuditService {
     });
   }
 
-  /** Events in seq order after `afterSeq`, filtered; the read itself is audited in the same transaction. */
+  /**
+   * What a failed login records instead of the name typed (which is sometimes a password): a keyed hash of
+   * the normalized name, so that repeated attempts on one name correlate.
+   */
+  attemptedUsername(username: string): string {
+    return usernameDigest(this.attemptedUsernameKey, username);
+  }
+
+  /** One page of events, filtered; the read itself is audited in the same transaction. */
   async list(
     ctx: RequestContext,
     filter: AuditFilter,
-    page: { limit: number; afterSeq: number },
+    page: AuditPage,
   ): Promise<{ items: AuditEvent[]; lastSeq: number | null }> {
     return this.dataSource.transaction(async (em) => {
-      const { where, params } = whereClause(filter, page.afterSeq);
+      const { where, params } = whereClause(filter, page);
       const rows = (await em.query(
-        `SELECT * FROM audit_events WHERE ${where} ORDER BY seq ASC LIMIT $${params.length + 1}`,
+        `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${where}
+          ORDER BY seq ${page.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length + 1}`,
         [...params, page.limit + 1],
       )) as EventRow[];
-      const items = rows.slice(0, page.limit).map(toEvent);
+      const shown = rows.slice(0, page.limit);
+      const ids = await resourceIdsOf(
+        (sql, p) => em.query(sql, p),
+        shown.map((row) => Number(row.seq)),
+      );
+      const items = shown.map((row) => toEvent(row, ids.get(Number(row.seq))));
       await this.record(em, ctx, {
         action: 'audit.read',
         outcome: 'allowed',
-        details: { filters: filterNames(filter), count: items.length },
+        details: { filters: filterNames(filter), count: items.length, order: page.order },
       });
       return { items, lastSeq: rows.length > page.limit ? items[items.length - 1].seq : null };
     });
   }
-
-  /** Recomputes the whole chain; with expectHead, also checks that a previously recorded head is still in it. */
-  async verify(ctx: RequestContext, expectHead?: string): Promise<VerifyResult> {
-    const result = await this.checkChain(expectHead);
-    await this.recordAlone(ctx, {
-      action: 'audit.verify',
-      outcome: 'allowed',
-      details: {
-        ok: result.ok,
-        checked: result.checked,
-        firstBadSeq: result.ok ? null : result.firstBadSeq,
-        expectHead: expectHead ?? null,
-      },
-    });
-    return result;
-  }
-
-  private async checkChain(expectHead?: string): Promise<VerifyResult> {
-    const state = chainStart(this.chainKey);
-    let checked = 0;
-    let expectedHeadSeen = expectHead === undefined;
-    for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq ASC LIMIT $2`,
-        [state.nextSeq, BATCH],
-      )) as EventRow[];
-      for (const row of rows) {
-        const bad = checkLink(state, toEvent(row));
-        if (bad !== null) return { ok: false, checked, firstBadSeq: bad };
-        checked += 1;
-        if (row.hash === expectHead) expectedHeadSeen = true;
-      }
-      if (rows.length < BATCH) break;
-    }
-    if (!expectedHeadSeen) return { ok: false, checked, firstBadSeq: state.nextSeq };
-    return { ok: true, checked, headHash: state.prevHash };
-  }
-
-  /** Records the export, then streams the events of [from, to) as JSON Lines, batch by batch. */
-  async export(ctx: RequestContext, range: { from?: Date; to?: Date }): Promise<Readable> {
-    await this.recordAlone(ctx, {
-      action: 'audit.export',
-      outcome: 'allowed',
-      details: { from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null },
-    });
-    const dataSource = this.dataSource;
-    async function* lines(): AsyncGenerator<string> {
-      let afterSeq = 0;
-      for (;;) {
-        const { where, params } = whereClause(range, afterSeq);
-        const rows = (await dataSource.query(
-          `SELECT * FROM audit_events WHERE ${where} ORDER BY seq ASC LIMIT ${BATCH}`,
-          params,
-        )) as EventRow[];
-        for (const row of rows) yield JSON.stringify(toEvent(row)) + '\n';
-        if (rows.length < BATCH) return;
-        afterSeq = Number(rows[rows.length - 1].seq);
-      }
-    }
-    return Readable.from(lines());
-  }
 }
 
-function whereClause(filter: AuditFilter, afterSeq: number): { where: string; params: unknown[] } {
-  const clauses = ['seq > $1'];
-  const params: unknown[] = [afterSeq];
+export function whereClause(
+  filter: AuditFilter,
+  page: { order: 'asc' | 'desc'; cursor?: number },
+): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
-    clauses.push(sql.replace('?', `$${params.length}`));
+    clauses.push(sql.replaceAll('?', `$${params.length}`));
   };
+  if (page.cursor !== undefined) add(page.order === 'desc' ? 'seq < ?' : 'seq > ?', page.cursor);
   if (filter.actorId !== undefined) add('actor_id = ?', filter.actorId);
-  if (filter.action !== undefined) add('action = ?', filter.action);
-  if (filter.resourceId !== undefined) add('resource_id = ?', filter.resourceId);
+  if (filter.actions !== undefined && filter.actions.length > 0) add('action = ANY(?)', filter.actions);
+  if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
+  if (filter.resourceId !== undefined) {
+    add(
+      '(resource_id = ? OR seq IN (SELECT r.seq FROM audit_event_resources r WHERE r.resource_id = ?))',
+      filter.resourceId,
+    );
+  }
   if (filter.from !== undefined) add('at >= ?', filter.from);
   if (filter.to !== undefined) add('at < ?', filter.to);
-  return { where: clauses.join(' AND '), params };
+  return { where: clauses.length === 0 ? 'true' : clauses.join(' AND '), params };
 }
 
 const filterNames = (filter: AuditFilter): string[] =>
   Object.entries(filter)
     .filter(([, v]) => v !== undefined)
-    .map(([k]) => k);
+    .map(([k]) => (k === 'actions' ? 'action' : k));

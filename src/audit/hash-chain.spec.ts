@@ -1,10 +1,27 @@
 import fc from 'fast-check';
 import { canonicalJson } from '../common/canonical-json.js';
-import { chainStart, checkLink, eventHash, GENESIS_HASH, type StoredChainedEvent } from './hash-chain.js';
+import { generateKeyBase64, parsePublicKeysPem, parseSigningKeys } from '../crypto/index.js';
+import { signCheckpoint } from './checkpoint.js';
+import { verifyExport } from './export-verifier.js';
+import {
+  contentV2,
+  chainStart,
+  checkLink,
+  eventHash,
+  GENESIS_HASH,
+  linkHashV2,
+  type StoredChainedEvent,
+} from './hash-chain.js';
 
 const KEY = Buffer.alloc(32, 9);
+const ring = parseSigningKeys(`s1:${generateKeyBase64()}`, 's1', 'test');
+const signer = ring.keys.get('s1')!;
+const publicKeys = parsePublicKeysPem(signer.publicKeyPem);
+const otherKeys = parsePublicKeysPem(
+  parseSigningKeys(`x:${generateKeyBase64()}`, 'x', 'test').keys.get('x')!.publicKeyPem,
+);
 
-function chain(n: number): StoredChainedEvent[] {
+function chainV1(n: number): StoredChainedEvent[] {
   const events: StoredChainedEvent[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
@@ -28,10 +45,49 @@ function chain(n: number): StoredChainedEvent[] {
   return events;
 }
 
-function firstBad(events: StoredChainedEvent[]): number | null {
-  const state = chainStart(KEY);
+type Exported = Record<string, unknown> & { seq: number; prevHash: string; hash: string; at: string };
+
+/** An export of `n` scheme-2 events (as the service writes them) with checkpoints at `checkpointSeqs`. */
+function exportOf(n: number, checkpointSeqs: number[] = [n]): { events: Exported[]; checkpoints: string[] } {
+  const events: Exported[] = [];
+  let prevHash = GENESIS_HASH;
+  for (let seq = 1; seq <= n; seq++) {
+    const fields = {
+      actorId: '7b0d3c3e-1d0e-4b8f-9b8f-2f0d1c1e1a01',
+      actorRole: 'caseworker',
+      action: seq % 2 === 0 ? 'case.list' : 'case.read',
+      resourceType: 'case',
+      resourceId: seq % 2 === 0 ? null : `c${seq}`,
+      resourceIds: seq % 2 === 0 ? [`c${seq - 1}`, `c${seq + 1}`] : [],
+      outcome: 'allowed',
+      requestId: `r${seq}`,
+      clientRequestId: null,
+      details: { count: seq, filters: ['givenName'] },
+    };
+    const at = new Date(1_700_000_000_000 + seq * 1000).toISOString();
+    const hash = linkHashV2(prevHash, seq, at, contentV2(fields));
+    events.push({ seq, at, hashVersion: 2, ...fields, prevHash, hash });
+    prevHash = hash;
+  }
+  const checkpoints = checkpointSeqs.map((seq) =>
+    JSON.stringify({
+      type: 'checkpoint',
+      ...signCheckpoint(signer, { seq, headHash: events[seq - 1].hash }, new Date(1_800_000_000_000)),
+    }),
+  );
+  return { events, checkpoints };
+}
+
+const lines = (events: object[], checkpoints: string[]) => [
+  JSON.stringify({ type: 'export', from: null, to: null }),
+  ...events.map((e) => JSON.stringify(e)),
+  ...checkpoints,
+];
+
+function firstBadV1(events: StoredChainedEvent[]): number | null {
+  const state = chainStart();
   for (const event of events) {
-    const bad = checkLink(state, event);
+    const bad = checkLink(state, KEY, event);
     if (bad !== null) return bad;
   }
   return null;
@@ -47,69 +103,114 @@ describe('hash chain', () => {
     );
   });
 
-  it('an intact chain verifies', () => {
-    expect(firstBad(chain(50))).toBeNull();
+  it('scheme 1 (old events) still verifies with the chain key, and any change is reported at its seq', () => {
+    const events = chainV1(20);
+    expect(firstBadV1(events)).toBeNull();
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 19 }), (index) => {
+        const tampered = events.map((e) => ({ ...e }));
+        tampered[index].outcome = 'denied';
+        expect(firstBadV1(tampered)).toBe(index + 1);
+      }),
+    );
   });
 
-  it('any change to any field of any event is reported at that event', () => {
-    const events = chain(20);
+  it('an intact export verifies with only the public key, up to its last checkpoint', () => {
+    const { events, checkpoints } = exportOf(30, [10, 30]);
+    const result = verifyExport(lines(events, checkpoints), publicKeys);
+    expect(result).toMatchObject({ ok: true, events: 30, lastSeq: 30, coveredThroughSeq: 30 });
+    expect(result.headHash).toBe(events[29].hash);
+  });
+
+  it('any change to any field of any event (resource ids included) is reported at that event', () => {
+    const { events, checkpoints } = exportOf(20);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 19 }),
-        fc.constantFrom('at', 'actorRole', 'action', 'outcome', 'requestId', 'details', 'resourceId'),
+        fc.constantFrom(
+          'at',
+          'actorId',
+          'action',
+          'outcome',
+          'requestId',
+          'details',
+          'resourceId',
+          'resourceIds',
+        ),
         (index, field) => {
           const tampered = events.map((e) => ({ ...e }));
-          const value = field === 'details' ? { count: -1 } : 'tampered';
-          (tampered[index] as unknown as Record<string, unknown>)[field] = value;
-          expect(firstBad(tampered)).toBe(index + 1);
+          (tampered[index] as Record<string, unknown>)[field] =
+            field === 'details' ? { count: -1 } : field === 'resourceIds' ? ['c999'] : 'tampered';
+          expect(verifyExport(lines(tampered, checkpoints), publicKeys)).toMatchObject({
+            ok: false,
+            firstBadSeq: index + 1,
+          });
         },
       ),
     );
   });
 
-  it('a deleted event is reported at its seq', () => {
+  it('a deleted event is reported at its seq; deleting the newest ones is caught by the checkpoint', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 19 }), (index) => {
-        const events = chain(20);
+        const { events, checkpoints } = exportOf(20);
         const deleted = [...events.slice(0, index), ...events.slice(index + 1)];
-        expect(firstBad(deleted)).toBe(index === 19 ? null : index + 1);
+        expect(verifyExport(lines(deleted, checkpoints), publicKeys)).toMatchObject({
+          ok: false,
+          firstBadSeq: index + 1,
+        });
       }),
     );
+    const { events, checkpoints } = exportOf(20);
+    expect(verifyExport(lines(events.slice(0, 17), checkpoints), publicKeys)).toMatchObject({
+      ok: false,
+      firstBadSeq: 18,
+      problem: 'truncated',
+    });
   });
 
-  it('two swapped events are reported at the first of them', () => {
+  it('two swapped events are reported at the first of them ', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 18 }), fc.integer({ min: 1, max: 5 }), (i, d) => {
         const j = Math.min(19, i + d);
-        const events = chain(20);
-        const swapped = events.map((e) => ({ ...e }));
-        [swapped[i], swapped[j]] = [
-          { ...events[j], seq: i + 1 },
-          { ...events[i], seq: j + 1 },
-        ];
-        expect(firstBad(swapped)).toBe(i + 1);
+        const { events, checkpoints } = exportOf(20);
+        [events[i], events[j]] = [events[j], events[i]];
+        expect(verifyExport(lines(events, checkpoints), publicKeys)).toMatchObject({
+          ok: false,
+          firstBadSeq: i + 1,
+        });
       }),
     );
   });
 
-  it('an event re-linked with a recomputed hash still breaks the next link', () => {
-    const events = chain(10);
-    const forged = { ...events[3], outcome: 'denied' };
-    forged.hash = eventHash(KEY, forged);
-    const tampered = [...events.slice(0, 3), forged, ...events.slice(4)];
-    expect(firstBad(tampered)).toBe(5);
+  it('a chain rewritten after a checkpoint (every later hash recomputed) disagrees with the next checkpoint', () => {
+    const { events, checkpoints } = exportOf(20, [7, 20]);
+    const forged = events.map((e) => ({ ...e }));
+    forged[7].outcome = 'denied'; // seq 8, right after the checkpoint at 7
+    for (let i = 7; i < forged.length; i++) {
+      const { seq, at, hashVersion: _v, prevHash: _p, hash: _h, ...fields } = forged[i];
+      forged[i].prevHash = forged[i - 1].hash;
+      forged[i].hash = linkHashV2(forged[i].prevHash, seq, at, contentV2(fields as never));
+    }
+    const result = verifyExport(lines(forged, checkpoints), publicKeys);
+    expect(result).toMatchObject({ ok: false, firstBadSeq: 8, problem: 'checkpoint', coveredThroughSeq: 7 });
   });
 
-  it('without the key, altered content cannot be re-hashed to verify (a rewritten chain is still detected)', () => {
-    const events = chain(10);
-    const wrongKey = Buffer.alloc(32, 1);
-    // An attacker rewrites event 4 and every later link, hashing with any key but the real one.
-    const forged = events.map((e) => ({ ...e }));
-    forged[3].outcome = 'denied';
-    for (let i = 3; i < forged.length; i++) {
-      forged[i].prevHash = forged[i - 1].hash;
-      forged[i].hash = eventHash(wrongKey, forged[i]);
-    }
-    expect(firstBad(forged)).toBe(4);
+  it('a checkpoint signed by another key, or with a changed field, is refused', () => {
+    const { events, checkpoints } = exportOf(5);
+    expect(verifyExport(lines(events, checkpoints), otherKeys)).toMatchObject({ ok: false });
+    const altered = checkpoints.map((line) => line.replace(/"seq":5/, '"seq":4'));
+    expect(verifyExport(lines(events, altered), publicKeys)).toMatchObject({
+      ok: false,
+      checkpoints: { valid: 0, invalid: 1 },
+    });
+  });
+
+  it('an export without any checkpoint proves nothing and does not verify', () => {
+    const { events } = exportOf(5);
+    expect(verifyExport(lines(events, []), publicKeys)).toMatchObject({
+      ok: false,
+      problem: 'no_checkpoint',
+    });
   });
 });

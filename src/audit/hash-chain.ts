@@ -1,13 +1,16 @@
 import { canonicalJson } from '../common/canonical-json.js';
 import { hmacSha256Hex, sha256Hex } from '../crypto/index.js';
 
+/**
+ * The audit hash chain. Pure functions, shared by the service's verify and the standalone verifier
+ * (`npm run audit:verify`), which must compute exactly the same thing from an export.
+ */
+
 /** The hash before the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The content of an event that its hash covers (everything but the hash itself). */
-export interface ChainedEventContent {
-  seq: number;
-  at: string;
+/** What an event's content holds (everything of an event but seq, time and the chain links). */
+export interface EventContent {
   actorId: string | null;
   actorRole: string | null;
   action: string;
@@ -16,19 +19,26 @@ export interface ChainedEventContent {
   outcome: string;
   requestId: string | null;
   details: unknown;
+}
+
+/** Content of a scheme-2 event: also the client's request id and the records it returned or changed. */
+export interface EventContentV2 extends EventContent {
+  clientRequestId: string | null;
+  resourceIds: readonly string[];
+}
+
+/** The content of an event that its hash covers (everything but the hash itself). */
+export interface ChainedEventContent extends EventContent {
+  seq: number;
+  at: string;
   prevHash: string;
 }
 
 /**
- * HMAC-SHA256, under the audit chain key, of the event's own content (who, what, outcome, details),
- * computed by the service before appending. The key never reaches the database: someone who can write to
- * the database but does not hold the key cannot produce the hash of altered content, and so cannot rewrite
- * the chain after a change to make it verify again.
+ * Scheme 1 (events written before migration 1796100000000): HMAC-SHA256 under AUDIT_CHAIN_KEY of the
+ * event's content; only the key holder can recompute it.
  */
-export function contentHash(
-  key: Buffer,
-  event: Omit<ChainedEventContent, 'seq' | 'at' | 'prevHash'>,
-): string {
+export function contentHash(key: Buffer, event: EventContent): string {
   return hmacSha256Hex(
     key,
     canonicalJson([
@@ -44,13 +54,70 @@ export function contentHash(
   );
 }
 
-/**
- * hash_n = SHA-256(`${hash_(n-1)}|${seq}|${at}|${contentHash}`), with `at` in ISO 8601 UTC to the millisecond.
- * The database function audit_append() computes the same link (migrations/…-Platform.ts) while it holds the
- * chain lock, so that seq, time and link are assigned in commit order in one statement.
- */
+/** Scheme 1: hash_n = SHA-256(`${hash_(n-1)}|${seq}|${at}|${contentHash}`). */
 export function eventHash(key: Buffer, event: ChainedEventContent): string {
   return sha256Hex(`${event.prevHash}|${event.seq}|${event.at}|${contentHash(key, event)}`);
+}
+
+/** SHA-256 of the resource ids, one per line, in the order recorded; null when there are none. */
+export function resourceIdsHash(ids: readonly string[]): string | null {
+  return ids.length === 0 ? null : sha256Hex(ids.join('\n'));
+}
+
+/**
+ * The text of a jsonb value as PostgreSQL prints it (`jsonb::text`): object keys ordered by byte length,
+ * then bytewise; ", " and ": " as separators; strings escaped as JSON.stringify does. Scheme 2 hashes
+ * `details` in this form, so that the service's verify needs no JSON parsing per event. Audit details
+ * hold only strings, safe integers, booleans, null and arrays of them (audit-actions.ts).
+ */
+export function jsonbText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? BigInt(value).toString() : JSON.stringify(value);
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [Buffer.from(k, 'utf8'), k, v] as const)
+    .sort(([a], [b]) => a.length - b.length || Buffer.compare(a, b));
+  return `{${entries.map(([, k, v]) => `${JSON.stringify(k)}: ${jsonbText(v)}`).join(', ')}}`;
+}
+
+/**
+ * Scheme 2: what an event's hash covers, computed from its columns (audit_content_v2() in
+ * migrations/1796100000000-AuditChainV2.ts): the JSON of actorId, actorRole, action, resourceType,
+ * resourceId, resourceCount, resourceIdsHash, outcome, requestId, clientRequestId joined by ",", then "|"
+ * and the jsonb text of details.
+ */
+export function contentV2(event: EventContentV2): string {
+  const ids = event.resourceIds;
+  return (
+    [
+      event.actorId,
+      event.actorRole,
+      event.action,
+      event.resourceType,
+      event.resourceId,
+      ids.length,
+      resourceIdsHash(ids),
+      event.outcome,
+      event.requestId,
+      event.clientRequestId,
+    ]
+      .map((v) => JSON.stringify(v))
+      .join(',') +
+    '|' +
+    jsonbText(event.details)
+  );
+}
+
+/**
+ * Scheme 2: hash_n = SHA-256(`v2|${hash_(n-1)}|${seq}|${at}|${content}`), `at` in ISO 8601 UTC to the
+ * millisecond. audit_append_v2() computes it under the chain lock.
+ */
+export function linkHashV2(prevHash: string, seq: number, at: string, content: string): string {
+  return sha256Hex(`v2|${prevHash}|${seq}|${at}|${content}`);
 }
 
 export interface StoredChainedEvent extends ChainedEventContent {
@@ -58,22 +125,21 @@ export interface StoredChainedEvent extends ChainedEventContent {
 }
 
 export interface ChainState {
-  readonly key: Buffer;
   nextSeq: number;
   prevHash: string;
 }
 
-export const chainStart = (key: Buffer): ChainState => ({ key, nextSeq: 1, prevHash: GENESIS_HASH });
+export const chainStart = (): ChainState => ({ nextSeq: 1, prevHash: GENESIS_HASH });
 
 /**
- * Checks one event against the chain so far. Seqs must be gapless from 1 (a DELETE leaves a gap),
+ * Checks one scheme-1 event against the chain so far. Seqs must be gapless from 1 (a DELETE leaves a gap),
  * each event must link to its predecessor's hash (an insertion or reordering breaks the link), and its
  * hash must match its content (an UPDATE changes the content, and only the key holder can hash new content).
  * Returns the first bad seq, or null.
  */
-export function checkLink(state: ChainState, event: StoredChainedEvent): number | null {
+export function checkLink(state: ChainState, key: Buffer, event: StoredChainedEvent): number | null {
   if (event.seq !== state.nextSeq) return state.nextSeq;
-  if (event.prevHash !== state.prevHash || eventHash(state.key, event) !== event.hash) return event.seq;
+  if (event.prevHash !== state.prevHash || eventHash(key, event) !== event.hash) return event.seq;
   state.nextSeq += 1;
   state.prevHash = event.hash;
   return null;

@@ -53,7 +53,10 @@ export class AuthService implements OnApplicationBootstrap {
       [username.toLowerCase()],
     )) as { id: string; role: Role; password_hash: string; disabled: boolean }[];
     const actor = row ? { id: row.id, role: row.role } : { id: null, role: null };
-    const attempted: AuditDetails = row ? {} : { attemptedUsername: username };
+    // Never the text typed (people type passwords into the username field): the account, else a keyed hash.
+    const attempted: AuditDetails = row
+      ? {}
+      : { attemptedUsernameHash: this.audit.attemptedUsername(username) };
 
     const retryAfter = await this.throttle.retryAfter(username, ctx.ip);
     if (retryAfter > 0) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { usernameDigest } from '../crypto/index.js';
 
 /**
  * Failed-login counters in PostgreSQL (shared by every replica), in fixed windows:
@@ -19,12 +20,17 @@ export class LoginThrottleService {
   private limits(username: string, ip: string): { key: string; limit: number }[] {
     const { LOGIN_MAX_FAILURES_PER_ACCOUNT: perAccount, LOGIN_MAX_FAILURES_PER_CLIENT: perClient } =
       this.config.env;
-    const account = username.toLowerCase();
+    const account = this.accountKey(username);
     return [
       { key: `client:${ip}`, limit: perClient },
       { key: `account-client:${account}|${ip}`, limit: perAccount },
       { key: `account:${account}`, limit: perAccount * 2 },
     ];
+  }
+
+  /** Counters are keyed by a keyed hash of the name typed, never the text (it is sometimes a password). */
+  private accountKey(username: string): string {
+    return usernameDigest(this.config.keys.attemptedUsernameKey, username);
   }
 
   /** Seconds until the caller may try again, or 0 when not throttled. */
@@ -66,7 +72,7 @@ export class LoginThrottleService {
   /** A successful login clears that account's counters from this client. */
   async recordSuccess(username: string, ip: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [
-      `account-client:${username.toLowerCase()}|${ip}`,
+      `account-client:${this.accountKey(username)}|${ip}`,
     ]);
   }
 }

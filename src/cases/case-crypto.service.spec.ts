@@ -27,6 +27,8 @@ const service = () => {
     auditChainKey: key(),
     releaseSigningKey: ed25519FromSeed(key()),
     epochDir: keyring.store.dir,
+    attemptedUsernameKey: key(),
+    auditSigningKeys: { currentKeyId: 's1', keys: new Map() },
   });
   return new CaseCryptoService(config, keyring);
 };

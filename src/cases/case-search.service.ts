@@ -79,6 +79,7 @@ export class CaseSearchService {
         action: 'case.list',
         outcome: 'allowed',
         resourceType: 'case',
+        resourceIds: cursors.slice(0, limit).map(([, id]) => id),
         details: {
           filters: FILTER_NAMES.filter((name) => query[name] !== undefined),
           count: items.length,

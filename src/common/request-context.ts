@@ -4,7 +4,10 @@ import type { Principal } from '../policy/index.js';
 
 /** Who is calling, from where, under which request id: passed explicitly to services that audit. */
 export interface RequestContext {
+  /** The server's own id of the request (never taken from the client). */
   requestId: string;
+  /** The client's X-Request-Id, kept only when it is a well-formed id (1-128 of A-Z a-z 0-9 . _ : -). */
+  clientRequestId?: string | null;
   ip: string;
   actor: AuthenticatedPrincipal | null;
 }
@@ -17,8 +20,21 @@ export interface AuthenticatedPrincipal extends Principal {
 
 export type AppRequest = FastifyRequest & { user?: AuthenticatedPrincipal };
 
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's X-Request-Id if well-formed, else null (never trusted as the request's id). */
+export function clientRequestIdOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const incoming = headers['x-request-id'];
+  return typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : null;
+}
+
 export function contextOf(request: AppRequest): RequestContext {
-  return { requestId: String(request.id), ip: request.ip, actor: request.user ?? null };
+  return {
+    requestId: String(request.id),
+    clientRequestId: clientRequestIdOf(request.headers),
+    ip: request.ip,
+    actor: request.user ?? null,
+  };
 }
 
 /** `@Ctx() ctx: RequestContext` in a controller method. */

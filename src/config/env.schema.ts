@@ -51,6 +51,9 @@ export const envSchema = z.object({
   KEY_EPOCH_SECONDS: int(60, 30 * 24 * 3600, 24 * 3600),
   /** Where epoch keys live (wrapped under the master key): outside the database, never backed up with it. */
   KEY_EPOCH_DIR: optionalString,
+  AUDIT_SIGNING_KEYS: optionalString,
+  AUDIT_SIGNING_KEY_ID: optionalString,
+  AUDIT_CHECKPOINT_INTERVAL_MS: int(100, 60_000, 1000),
   JWT_ISSUER: z.string().default('ctr-case-api'),
   JWT_AUDIENCE: z.string().default('ctr-case-api'),
   JWT_TTL_SECONDS: int(60, 24 * 3600, 900),

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  deriveSubkey,
   ed25519FromSeed,
   generateKeyBase64,
   parseKey,
   parseMasterKeys,
+  parseSigningKeys,
   type Ed25519SigningKey,
   type MasterKeyRing,
+  type SigningKeyRing,
 } from '../crypto/index.js';
 import { ConfigError, type Env } from './env.schema.js';
 
@@ -15,11 +18,16 @@ export interface KeyMaterial {
   pseudonymKey: Buffer;
   blindIndexKey: Buffer;
   jwtSecret: Buffer;
+  /** Keys the scheme-1 audit chain (events before hash scheme 2); also the root of attemptedUsernameKey. */
   auditChainKey: Buffer;
   /** Signs aggregate release manifests (Ed25519); never stored in the database. */
   releaseSigningKey: Ed25519SigningKey;
   /** The directory of the epoch key store (see src/keyring/). */
   epochDir: string;
+  /** Keys the hash of an attempted username (failed logins, throttle counters): derived from AUDIT_CHAIN_KEY. */
+  attemptedUsernameKey: Buffer;
+  /** Ed25519 keys that sign audit checkpoints (the database never sees them). */
+  auditSigningKeys: SigningKeyRing;
 }
 
 const KEY_VARIABLES = [
@@ -30,6 +38,8 @@ const KEY_VARIABLES = [
   'JWT_SECRET',
   'AUDIT_CHAIN_KEY',
   'RELEASE_SIGNING_KEY',
+  'AUDIT_SIGNING_KEYS',
+  'AUDIT_SIGNING_KEY_ID',
 ] as const;
 type KeyVariable = (typeof KEY_VARIABLES)[number];
 type RawKeys = Record<KeyVariable, string>;
@@ -71,6 +81,8 @@ function generateKeys(): RawKeys {
     JWT_SECRET: generateKeyBase64(),
     AUDIT_CHAIN_KEY: generateKeyBase64(),
     RELEASE_SIGNING_KEY: generateKeyBase64(),
+    AUDIT_SIGNING_KEYS: `dev1:${generateKeyBase64()}`,
+    AUDIT_SIGNING_KEY_ID: 'dev1',
   };
 }
 
@@ -100,12 +112,19 @@ function toKeyMaterial(raw: RawKeys): Omit<KeyMaterial, 'epochDir'> {
     if (!keys.has(raw.FIELD_MASTER_KEY_ID)) {
       throw new Error('FIELD_MASTER_KEY_ID names no key of FIELD_MASTER_KEYS');
     }
+    const auditChainKey = parseKey('AUDIT_CHAIN_KEY', raw.AUDIT_CHAIN_KEY);
     return {
       masterKeys: { currentKeyId: raw.FIELD_MASTER_KEY_ID, keys },
       pseudonymKey: parseKey('PSEUDONYM_KEY', raw.PSEUDONYM_KEY),
       blindIndexKey: parseKey('BLIND_INDEX_KEY', raw.BLIND_INDEX_KEY),
       jwtSecret: parseKey('JWT_SECRET', raw.JWT_SECRET),
-      auditChainKey: parseKey('AUDIT_CHAIN_KEY', raw.AUDIT_CHAIN_KEY),
+      auditChainKey,
+      attemptedUsernameKey: deriveSubkey(auditChainKey, 'ctr/audit/attempted-username/v1'),
+      auditSigningKeys: parseSigningKeys(
+        raw.AUDIT_SIGNING_KEYS,
+        raw.AUDIT_SIGNING_KEY_ID,
+        'AUDIT_SIGNING_KEYS',
+      ),
       releaseSigningKey: ed25519FromSeed(
         parseKey('RELEASE_SIGNING_KEY', raw.RELEASE_SIGNING_KEY),
         'RELEASE_SIGNING_KEY',

@@ -46,3 +46,12 @@ export {
   verifyEd25519,
   type Ed25519SigningKey,
 } from './signing.js';
+export {
+  jwkOf,
+  parsePublicKeysPem,
+  parseSigningKeys,
+  type SigningKey,
+  type SigningKeyRing,
+  type VerifyingKey,
+} from './signing-ring.js';
+export { usernameDigest } from './username.js';

@@ -1,5 +1,6 @@
 import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.js';
 import { Cases1795880000000 } from '../../migrations/1795880000000-Cases.js';
+import { AuditChainV21796100000000 } from '../../migrations/1796100000000-AuditChainV2.js';
 import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
 
@@ -7,6 +8,7 @@ import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows
 export const MIGRATIONS = [
   Platform1795870000000,
   Cases1795880000000,
+  AuditChainV21796100000000,
   KeyEpochs1796300000000,
   Workflows1796500000000,
 ];

@@ -9,9 +9,9 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'auth.logout': ROLES,
   'auth.me': ROLES,
   'office.create': ['admin'],
-  'office.list': ['admin'],
+  'office.list': ['admin', 'auditor'],
   'user.create': ['admin'],
-  'user.list': ['admin'],
+  'user.list': ['admin', 'auditor'],
   'user.update': ['admin'],
   'case.create': ['caseworker', 'supervisor'],
   'case.list': ['caseworker', 'supervisor'],
@@ -29,6 +29,7 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],
+  'audit.checkpoints': ['auditor'],
 };
 
 describe('route permissions (policy/permissions.ts) hold the contract', () => {

@@ -10,9 +10,9 @@ export const PERMISSIONS = {
   'auth.logout': 'any',
   'auth.me': 'any',
   'office.create': ['admin'],
-  'office.list': ['admin'],
+  'office.list': ['admin', 'auditor'],
   'user.create': ['admin'],
-  'user.list': ['admin'],
+  'user.list': ['admin', 'auditor'],
   'user.update': ['admin'],
   'case.create': ['caseworker', 'supervisor'],
   'case.list': ['caseworker', 'supervisor'],
@@ -30,6 +30,7 @@ export const PERMISSIONS = {
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],
+  'audit.checkpoints': ['auditor'],
 } as const satisfies Record<string, readonly Role[] | 'any'>;
 
 export type ProtectedAction = keyof typeof PERMISSIONS;

@@ -238,7 +238,7 @@ describe('aggregates (e2e)', () => {
         filters: { citizenship: ['PH', 'VN'], yearOfRegistration: { gte: 2018, lte: 2022 } },
       });
     expect(res.status).toBe(200);
-    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE request_id = $1`, [requestId]);
+    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1`, [requestId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       action: 'aggregate.query',

@@ -18,6 +18,7 @@ interface StoredEvent {
   outcome: string;
   actor_id: string | null;
   actor_role: string | null;
+  request_id: string | null;
   details: Record<string, unknown>;
 }
 
@@ -35,14 +36,18 @@ describe('audit trail (e2e)', () => {
     users = await usersOfEveryRole(t, admin, officeId);
     caseId = (await createCase(t, users.caseworker.token)).id;
     patchTarget = await createUser(t, admin, 'auditor');
-  });
+  }, 60_000);
   afterAll(async () => {
     await t.close();
   });
 
-  const eventsOf = async (requestId: string): Promise<StoredEvent[]> =>
-    (await t.db.query(`SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq`, [requestId]))
-      .rows as StoredEvent[];
+  /** The events of a request, found by the client's X-Request-Id (kept apart from the server's own id). */
+  const eventsOf = async (clientRequestId: string): Promise<StoredEvent[]> =>
+    (
+      await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1 ORDER BY seq`, [
+        clientRequestId,
+      ])
+    ).rows as StoredEvent[];
 
   interface Prepared {
     path: string;
@@ -81,7 +86,7 @@ describe('audit trail (e2e)', () => {
       name: 'GET /v1/offices',
       call: { method: 'get', path: () => '/v1/offices' },
       action: 'office.list',
-      allowed: ['admin'],
+      allowed: ['admin', 'auditor'],
       auditsAllowed: true,
     },
     {
@@ -99,7 +104,7 @@ describe('audit trail (e2e)', () => {
       name: 'GET /v1/users',
       call: { method: 'get', path: () => '/v1/users' },
       action: 'user.list',
-      allowed: ['admin'],
+      allowed: ['admin', 'auditor'],
       auditsAllowed: true,
     },
     {
@@ -139,6 +144,13 @@ describe('audit trail (e2e)', () => {
       name: 'GET /v1/audit/verify',
       call: { method: 'get', path: () => '/v1/audit/verify' },
       action: 'audit.verify',
+      allowed: ['auditor'],
+      auditsAllowed: true,
+    },
+    {
+      name: 'GET /v1/audit/checkpoints',
+      call: { method: 'get', path: () => '/v1/audit/checkpoints' },
+      action: 'audit.checkpoints',
       allowed: ['auditor'],
       auditsAllowed: true,
     },
@@ -242,8 +254,11 @@ describe('audit trail (e2e)', () => {
       const success = route.status ?? { get: 200, patch: 200, post: 201, delete: 204 }[route.call.method];
       const expected = caller === 'anonymous' ? 401 : allowed ? success : 403;
       expect(res.status).toBe(expected);
-      expect(res.headers['x-request-id']).toBe(requestId);
+      // The server's own request id, never the client's; the client's is kept as clientRequestId.
+      expect(res.headers['x-request-id']).not.toBe(requestId);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       const events = await eventsOf(requestId);
+      for (const event of events) expect(event.request_id).toBe(res.headers['x-request-id']);
       if (allowed && !route.auditsAllowed) {
         expect(events).toEqual([]);
         return;
@@ -256,7 +271,7 @@ describe('audit trail (e2e)', () => {
     });
   });
 
-  it('records login success and failure: the account id when it exists, otherwise the attempted username, never the password', async () => {
+  it('records login success and failure: the account id when it exists, otherwise a keyed hash of the attempted name, never the text', async () => {
     const user = await createUser(t, admin, 'auditor');
     const failedId = randomUUID();
     await t
@@ -279,12 +294,18 @@ describe('audit trail (e2e)', () => {
       details: { reason: 'bad_credentials' },
     });
     expect(failed.details).not.toHaveProperty('attemptedUsername');
-    expect(unknown).toMatchObject({
-      action: 'auth.login',
-      outcome: 'denied',
-      actor_id: null,
-      details: { attemptedUsername: 'ghost-user' },
-    });
+    expect(unknown).toMatchObject({ action: 'auth.login', outcome: 'denied', actor_id: null });
+    expect(unknown.details.attemptedUsernameHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(unknown)).not.toContain('ghost-user');
+    // The same name (normalized) gives the same hash: repeated attempts correlate.
+    const againId = randomUUID();
+    await t
+      .http()
+      .post('/v1/auth/login')
+      .set('X-Request-Id', againId)
+      .send({ username: ' GHOST-user ', password: 'Wrong-canary-99' });
+    const [again] = await eventsOf(againId);
+    expect(again.details.attemptedUsernameHash).toBe(unknown.details.attemptedUsernameHash);
     const all = await t.db.query(`SELECT details::text AS d FROM audit_events`);
     expect(all.rows.map((r: { d: string }) => r.d).join('')).not.toContain('Wrong-canary-99');
   });
@@ -307,8 +328,10 @@ describe('audit trail (e2e)', () => {
         'action',
         'resourceType',
         'resourceId',
+        'resourceIds',
         'outcome',
         'requestId',
+        'clientRequestId',
         'details',
         'hash',
       ].sort(),
@@ -358,14 +381,29 @@ describe('audit trail (e2e)', () => {
     const lines = (res.body as string)
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { seq: number; hash: string });
-    expect(lines.length).toBeGreaterThan(10);
-    expect(lines.every((e) => typeof e.seq === 'number' && e.hash.length === 64)).toBe(true);
+      .map((l) => JSON.parse(l) as { type?: string; seq: number; hash: string; signature?: string });
+    expect(lines[0]).toMatchObject({ type: 'export', from, to: null });
+    const events = lines.filter((line) => line.type === undefined);
+    expect(events.length).toBeGreaterThan(10);
+    expect(events.every((e) => typeof e.seq === 'number' && e.hash.length === 64)).toBe(true);
+    // The export signs a checkpoint of the head first, so the export ends with one covering it.
+    const checkpoints = lines.filter((line) => line.type === 'checkpoint');
+    expect(checkpoints.length).toBeGreaterThan(0);
+    expect(checkpoints[checkpoints.length - 1].seq).toBe(events[events.length - 1].seq);
   });
 
-  it('the application role cannot UPDATE, DELETE or TRUNCATE audit events', async () => {
+  it('the application role cannot UPDATE, DELETE or TRUNCATE audit events, nor insert them but through audit_append_v2', async () => {
     await t.db.query('SET ROLE ctr_app');
     try {
+      for (const table of ['audit_events', 'audit_event_resources', 'audit_head']) {
+        await expect(t.db.query(`DELETE FROM ${table}`)).rejects.toThrow(/permission denied/);
+      }
+      await expect(t.db.query(`UPDATE audit_head SET seq = 1`)).rejects.toThrow(/permission denied/);
+      await expect(t.db.query(`DELETE FROM audit_checkpoints`)).rejects.toThrow(/permission denied/);
+      await expect(
+        t.db.query(`INSERT INTO audit_events (seq, at, action, outcome, details, prev_hash, hash)
+                    VALUES (999999, now(), 'auth.me', 'allowed', '{}', repeat('0', 64), repeat('0', 64))`),
+      ).rejects.toThrow(/permission denied/);
       await expect(t.db.query(`UPDATE audit_events SET outcome = 'allowed' WHERE seq = 1`)).rejects.toThrow(
         /permission denied/,
       );
@@ -382,7 +420,9 @@ describe('audit trail (e2e)', () => {
 
   it('fails closed: when the event cannot be written, the access fails with 5xx and nothing of it persists', async () => {
     const code = `FC${Date.now().toString(36).toUpperCase()}`;
-    await t.db.query('REVOKE INSERT ON audit_events FROM ctr_app');
+    await t.db.query(
+      'REVOKE EXECUTE ON FUNCTION audit_append_v2(uuid, text, text, text, text, text[], text, text, text, jsonb) FROM ctr_app',
+    );
     try {
       const res = await t
         .http()
@@ -399,7 +439,9 @@ describe('audit trail (e2e)', () => {
       expect(read.status).toBeGreaterThanOrEqual(500);
       expect(read.body.items).toBeUndefined();
     } finally {
-      await t.db.query('GRANT INSERT ON audit_events TO ctr_app');
+      await t.db.query(
+        'GRANT EXECUTE ON FUNCTION audit_append_v2(uuid, text, text, text, text, text[], text, text, text, jsonb) TO ctr_app',
+      );
     }
     const stored = await t.db.query('SELECT 1 FROM offices WHERE code = $1', [code]);
     expect(stored.rowCount).toBe(0);

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsIn,
   IsInt,
   IsISO8601,
@@ -32,10 +34,27 @@ export class AuditEventsQueryDto extends AuditRangeQueryDto {
   @IsUUID()
   actorId?: string;
 
-  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @ApiPropertyOptional({
+    enum: AUDIT_ACTIONS,
+    isArray: true,
+    description: 'Repeat to match any of several actions (`?action=case.read&action=case.list`)',
+  })
   @IsOptional()
-  @IsIn(AUDIT_ACTIONS)
-  action?: string;
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
+  @IsArray()
+  @ArrayMaxSize(AUDIT_ACTIONS.length)
+  @IsIn(AUDIT_ACTIONS, { each: true })
+  action?: string[];
+
+  @ApiPropertyOptional({ enum: ['allowed', 'denied', 'failed'] })
+  @IsOptional()
+  @IsIn(['allowed', 'denied', 'failed'])
+  outcome?: string;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'asc: oldest first' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order?: 'asc' | 'desc';
 
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
@@ -75,8 +94,13 @@ export class AuditEventDto {
   @ApiProperty({ enum: AUDIT_ACTIONS }) action!: string;
   @ApiProperty({ nullable: true, type: String }) resourceType!: string | null;
   @ApiProperty({ nullable: true, type: String }) resourceId!: string | null;
+  @ApiProperty({ type: [String], description: 'Every record a list, search or export returned or changed' })
+  resourceIds!: string[];
   @ApiProperty({ enum: ['allowed', 'denied', 'failed'] }) outcome!: string;
-  @ApiProperty({ nullable: true, type: String }) requestId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The server's own request id" })
+  requestId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The client's X-Request-Id, if well-formed" })
+  clientRequestId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
   @ApiProperty({ description: 'SHA-256 over this event and the previous hash' }) hash!: string;
 }
@@ -90,5 +114,61 @@ export class VerifyResultDto {
   @ApiProperty() ok!: boolean;
   @ApiProperty() checked!: number;
   @ApiPropertyOptional({ description: 'Present when ok' }) headHash?: string;
-  @ApiPropertyOptional({ description: 'Present when not ok' }) firstBadSeq?: number;
+  @ApiPropertyOptional({ description: 'Broken chain: the first seq that is not intact' })
+  firstBadSeq?: number;
+  @ApiPropertyOptional({ description: 'The chain is intact but does not contain expectHead' })
+  headMismatch?: boolean;
+  @ApiPropertyOptional({ description: 'With headMismatch: the seq up to which the chain is intact' })
+  intactThroughSeq?: number;
+}
+
+export class CheckpointsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class CheckpointDto {
+  @ApiProperty({ description: 'The newest event the checkpoint covers' }) seq!: number;
+  @ApiProperty({ description: 'The chain hash of that event' }) headHash!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() keyId!: string;
+  @ApiProperty({
+    description: 'Base64 Ed25519 signature of "ctr-case-api/audit\\n<seq>\\n<base64 head hash>\\n<at>\\n"',
+  })
+  signature!: string;
+}
+
+export class CheckpointPageDto {
+  @ApiProperty({ type: [CheckpointDto] }) items!: CheckpointDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class PublicKeyDto {
+  @ApiProperty({ example: 'OKP' }) kty!: string;
+  @ApiProperty({ example: 'Ed25519' }) crv!: string;
+  @ApiProperty({ description: 'base64url public key' }) x!: string;
+  @ApiProperty() kid!: string;
+  @ApiProperty({ example: 'EdDSA' }) alg!: string;
+  @ApiProperty({ example: 'sig' }) use!: string;
+  @ApiProperty() publicKeyPem!: string;
+  @ApiProperty() current!: boolean;
+}
+
+export class PublicKeysDto {
+  @ApiProperty({ example: 'Ed25519' }) algorithm!: string;
+  @ApiProperty({ description: 'The key that signs new checkpoints' }) keyId!: string;
+  @ApiProperty() publicKeyPem!: string;
+  @ApiProperty({ type: [PublicKeyDto], description: 'Every published key (JWKS-style), older ones too' })
+  keys!: PublicKeyDto[];
 }
