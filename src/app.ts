@@ -55,6 +55,11 @@ export async function createApp(
     // Responses carry case data and tokens: no browser, proxy or CDN may keep a copy.
     void reply.header('Cache-Control', 'no-store');
   });
+  // POST /v1/cases/import reads its body as a stream, record by record, under its own limits
+  // (cases/case-import.service.ts): these two types are handed over unparsed, never buffered whole.
+  fastify.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_request, payload, done) => {
+    done(null, payload);
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

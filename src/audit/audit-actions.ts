@@ -14,7 +14,9 @@ export const AUDIT_DETAIL_KEYS = {
   'user.list': ['reason', 'count'],
   'office.create': ['reason', 'code'],
   'office.list': ['reason', 'count'],
-  'case.create': ['reason', 'pseudonym', 'idempotentReplay', 'forbiddenFields'],
+  'case.create': ['reason', 'pseudonym', 'idempotentReplay', 'forbiddenFields', 'importLine'],
+  'case.export': ['reason', 'format', 'count', 'caseIds'],
+  'case.import': ['reason', 'format', 'lines', 'imported', 'replayed', 'failed'],
   'case.read': ['reason', 'pseudonym', 'fields'],
   'case.list': ['reason', 'filters', 'count', 'limit'],
   'case.update': ['reason', 'pseudonym', 'changedFields', 'version', 'forbiddenFields'],
@@ -56,7 +58,7 @@ export type DenialReason =
  * Why an access failed: the reasons mapped from domain error codes (common/errors.ts) and the failures the
  * audit names itself. Closed, like DenialReason.
  */
-export type AuditFailureReason = FailureReason | 'invalid_query';
+export type AuditFailureReason = FailureReason | 'invalid_query' | 'too_large';
 
 /** The only values `details.reason` may take: checked by the type system, never free text. */
 export type AuditReason = DenialReason | AuditFailureReason;

@@ -10,6 +10,9 @@ import { CaseCryptoService } from './case-crypto.service.js';
 import { CaseDuplicatesService } from './case-duplicates.service.js';
 import { CaseSearchService } from './case-search.service.js';
 import { CaseUpdateService } from './case-update.service.js';
+import { CaseExportService } from './case-export.service.js';
+import { CaseFilesController } from './case-files.controller.js';
+import { CaseImportService } from './case-import.service.js';
 import { CaseTransfersController } from './case-transfers.controller.js';
 import { CaseTransfersService } from './case-transfers.service.js';
 import { CasesController } from './cases.controller.js';
@@ -17,7 +20,7 @@ import { CasesService } from './cases.service.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [CasesController, CaseTransfersController],
+  controllers: [CasesController, CaseFilesController, CaseTransfersController],
   providers: [
     {
       provide: EpochKeyring,
@@ -38,6 +41,8 @@ import { CasesService } from './cases.service.js';
     CaseSearchService,
     CaseDuplicatesService,
     CaseTransfersService,
+    CaseImportService,
+    CaseExportService,
   ],
 })
 export class CasesModule {}

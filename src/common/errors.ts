@@ -18,6 +18,7 @@ export const ERRORS = {
   LAST_ADMIN: { status: 409 },
   STALE_VERSION: { status: 412, auditReason: 'stale_version' },
   PAYLOAD_TOO_LARGE: { status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415 },
   IDEMPOTENCY_KEY_REUSED: { status: 422, auditReason: 'idempotency_key_reused' },
   IF_MATCH_REQUIRED: { status: 428, auditReason: 'missing_if_match' },
   /** Disclosure control found no way to protect the answer (e.g. two multi-valued dimensions): narrow the query. */

@@ -6,6 +6,7 @@ import { SUBJECT_FIELDS } from '../policy/index.js';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-export-passphrase"]',
   ...['password', 'accessToken', 'subject', 'narrative', ...SUBJECT_FIELDS].flatMap((field) => [
     field,
     `*.${field}`,

@@ -20,7 +20,8 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
   });
 }
 
-const OPTIONS = {
+/** The options of every validation (also used line by line by bulk import). */
+export const VALIDATION_OPTIONS = {
   whitelist: true,
   forbidNonWhitelisted: true,
   forbidUnknownValues: true,
@@ -43,7 +44,7 @@ class StrictValidationPipe extends ValidationPipe {
 
 /** The global pipe: unknown fields are refused, every field validated, values never echoed. */
 export const createValidationPipe = () =>
-  new StrictValidationPipe({ ...OPTIONS, transform: true, exceptionFactory: validationException });
+  new StrictValidationPipe({ ...VALIDATION_OPTIONS, transform: true, exceptionFactory: validationException });
 
 /** The same validation, for a body checked before pipes run (in a guard). */
 export async function validateBody<T extends object>(cls: ClassConstructor<T>, body: unknown): Promise<T> {
@@ -52,7 +53,7 @@ export async function validateBody<T extends object>(cls: ClassConstructor<T>, b
   }
   assertSafeInput(body);
   const instance = plainToInstance(cls, body);
-  const errors = await validate(instance, OPTIONS);
+  const errors = await validate(instance, VALIDATION_OPTIONS);
   if (errors.length > 0) throw validationException(errors);
   return instance;
 }

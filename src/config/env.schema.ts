@@ -61,6 +61,10 @@ export const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(3, 1000, 10),
   LOGIN_MAX_FAILURES_PER_CLIENT: int(3, 10000, 50),
   LOGIN_THROTTLE_WINDOW_SECONDS: int(10, 24 * 3600, 300),
+
+  EXPORT_SCRYPT_WORK_FACTOR: int(10, 22, 18),
+  DUPLICATE_HINT_EMBARGO_HOURS: int(0, 24 * 30, 24),
+  DUPLICATE_LOOKUPS_PER_MINUTE: int(1, 1000, 10),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -19,6 +19,8 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'case.duplicates': ['caseworker', 'supervisor'],
   'case.update': ['caseworker', 'supervisor'],
   'case.erase': ['supervisor'],
+  'case.import': ['caseworker', 'supervisor'],
+  'case.export': ['caseworker', 'supervisor'],
   'case.transfer.request': ['supervisor'],
   'case.transfer.list': ['supervisor'],
   'case.transfer.accept': ['supervisor'],
