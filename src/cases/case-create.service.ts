@@ -5,6 +5,7 @@ import { withDefaults } from '../ctdc/index.js';
 import { newUuid, randomUInt32 } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
+import { CaseDuplicatesService, type DuplicateHints } from './case-duplicates.service.js';
 import { claimIdempotencyKey } from './case-idempotency.js';
 import { scopedCases, type NewCase } from './case.repository.js';
 import { columnsFor } from './case-view.js';
@@ -19,9 +20,14 @@ export class CaseCreateService {
     private readonly access: CaseAccessService,
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
+    private readonly dupes: CaseDuplicatesService,
   ) {}
 
-  create(ctx: RequestContext, input: CreateCaseDto, idempotencyKey?: string): Promise<VersionedCase> {
+  create(
+    ctx: RequestContext,
+    input: CreateCaseDto,
+    idempotencyKey?: string,
+  ): Promise<VersionedCase & { duplicates: DuplicateHints }> {
     const caseId = newUuid();
     return this.access.run(ctx, 'case.create', null, async (em, actor) => {
       this.access.checkWrites(actor, input);
@@ -43,8 +49,13 @@ export class CaseCreateService {
       if (!replay) {
         await scopedCases(em, actor).insert(newCaseRow(this.crypto, actor, id, input));
       }
-      const row = await this.access.load(em, actor, id, columnsFor(actor.role));
+      const row = await this.access.load(em, actor, id, [
+        ...columnsFor(actor.role),
+        'phoneticKey',
+        'duplicatesConfirmedAt',
+      ]);
       const view = this.access.view(actor, row);
+      const duplicates = await this.dupes.hintsForNewCase(em, actor, row);
       await this.audit.record(em, ctx, {
         action: 'case.create',
         outcome: 'allowed',
@@ -52,7 +63,7 @@ export class CaseCreateService {
         resourceId: id,
         details: { idempotentReplay: replay },
       });
-      return { view, version: row.version };
+      return { view, version: row.version, duplicates };
     });
   }
 }

@@ -43,6 +43,12 @@ export type NewCase = Omit<
   CaseEntity,
   'officeId' | 'createdAt' | 'updatedAt' | 'erasedAt' | 'duplicatesConfirmedAt' | 'duplicatesConfirmedBy'
 >;
+/** What possible duplicates are matched on: the exact pseudonym, or the keyed phonetic key. */
+export interface DuplicateMatch {
+  pseudonym: string;
+  phoneticKey: number | null;
+}
+
 export type CaseChanges = QueryDeepPartialEntity<CaseEntity>;
 
 /** The actor's cases, in one transaction. */
@@ -115,20 +121,38 @@ export class ScopedCases {
   }
 
   /**
-   * UNSCOPED, on purpose: live cases of OTHER offices with this pseudonym, as office codes and counts
-   * (duplicate hints). Never ids or content.
+   * UNSCOPED, on purpose: live cases of OTHER offices that may be the same person (same pseudonym or same
+   * keyed phonetic key), as office codes and counts (duplicate hints, under the embargo and rate limit of
+   * case-duplicates.service.ts). Never ids or content.
    */
-  async otherOfficesWithPseudonym(pseudonym: string): Promise<{ officeCode: string; count: number }[]> {
+  async otherOfficesMatching(
+    match: DuplicateMatch,
+  ): Promise<{ officeCode: string; officeId: string; count: number }[]> {
     const scope = officeScope(this.actor);
     if (scope.kind !== 'office') return [];
     const rows = (await this.em.query(
-      `SELECT o.code AS "officeCode", count(*)::int AS count
+      `SELECT o.code AS "officeCode", o.id AS "officeId", count(*)::int AS count
          FROM cases c JOIN offices o ON o.id = c.office_id
-        WHERE c.pseudonym = $1 AND c.office_id <> $2 AND c.erased_at IS NULL
-        GROUP BY o.code ORDER BY o.code`,
-      [pseudonym, scope.officeId],
-    )) as { officeCode: string; count: number }[];
-    return rows.map(({ officeCode, count }) => ({ officeCode, count }));
+        WHERE (c.pseudonym = $1 OR c.phonetic_key = $2) AND c.office_id <> $3 AND c.erased_at IS NULL
+        GROUP BY o.code, o.id ORDER BY o.code`,
+      [match.pseudonym, match.phoneticKey, scope.officeId],
+    )) as { officeCode: string; officeId: string; count: number }[];
+    return rows.map(({ officeCode, officeId, count }) => ({ officeCode, officeId, count }));
+  }
+
+  /** The actor's live cases, other than `exceptId`, that may be the same person (ids, oldest first). */
+  async sameOfficeMatching(match: DuplicateMatch, exceptId: string): Promise<string[]> {
+    const rows = await this.select(['id'])
+      .andWhere(`${ALIAS}.erased_at IS NULL AND ${ALIAS}.id <> :exceptId`, { exceptId })
+      .andWhere(`(${ALIAS}.pseudonym = :pseudonym OR ${ALIAS}.phonetic_key = :phoneticKey)`, {
+        pseudonym: match.pseudonym,
+        phoneticKey: match.phoneticKey,
+      })
+      .orderBy(`${ALIAS}.createdAt`, 'ASC')
+      .addOrderBy(`${ALIAS}.id`, 'ASC')
+      .limit(100)
+      .getMany();
+    return rows.map((row) => row.id);
   }
 }
 

@@ -24,6 +24,7 @@ import {
   ApiPreconditionFailedResponse,
   ApiResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -33,14 +34,20 @@ import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { uuidPipe } from '../common/uuid.pipe.js';
 import { CaseCreateService } from './case-create.service.js';
-import { CaseDuplicatesService } from './case-duplicates.service.js';
+import { CaseDuplicatesService, type DuplicateHints } from './case-duplicates.service.js';
 import { CaseSearchService, type CasePage } from './case-search.service.js';
 import { CaseUpdateService } from './case-update.service.js';
 import type { CaseView } from './case-view.js';
 import { CasesService, type VersionedCase } from './cases.service.js';
 import { IDEMPOTENCY_KEY } from './case-idempotency.js';
 import { CreateCaseDto, ListCasesQueryDto, UpdateCaseDto } from './dto/case.dto.js';
-import { CaseDto, CasePageDto, DuplicatesDto } from './dto/case-response.dto.js';
+import {
+  CaseDto,
+  CasePageDto,
+  CreatedCaseDto,
+  DuplicatesConfirmationDto,
+  DuplicatesDto,
+} from './dto/case-response.dto.js';
 import { etagOf } from './if-match.js';
 
 const ETAG_HEADER = {
@@ -79,9 +86,12 @@ export class CasesController {
     schema: { type: 'string', minLength: 1, maxLength: 128 },
   })
   @ApiCreatedResponse({
-    type: CaseDto,
-    headers: ETAG_HEADER,
-    description: 'The case as the caller may see it',
+    type: CreatedCaseDto,
+    headers: {
+      ...ETAG_HEADER,
+      Location: { description: 'The new case, /v1/cases/<id>', schema: { type: 'string' } },
+    },
+    description: 'The case as the caller may see it, with duplicate hints',
   })
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiConflictResponse({
@@ -98,14 +108,16 @@ export class CasesController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Ctx() ctx: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CaseView> {
+  ): Promise<CaseView & { duplicates: DuplicateHints }> {
     if (
       idempotencyKey !== undefined &&
       (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))
     ) {
       throw validationFailed('Validation failed: Idempotency-Key must be 1-128 printable characters');
     }
-    return withEtag(reply, await this.creator.create(ctx, body, idempotencyKey));
+    const created = await this.creator.create(ctx, body, idempotencyKey);
+    void reply.header('Location', `/v1/cases/${String(created.view.id)}`);
+    return { ...withEtag(reply, created), duplicates: created.duplicates };
   }
 
   @Get()
@@ -133,12 +145,36 @@ export class CasesController {
 
   @Get(':id/duplicates')
   @Authenticated('case.duplicates')
-  @ApiOperation({ summary: 'Other offices holding cases with the same pseudonym (codes and counts only)' })
+  @ApiOperation({
+    summary: 'Possible duplicates: ids in the caller’s office, codes and counts of other offices',
+    description:
+      'Matches on the pseudonym or a keyed phonetic key of the names (never plaintext). Other offices are ' +
+      'shown only for a case older than the embargo or confirmed by a supervisor; lookups are rate-limited ' +
+      'per user (429 with Retry-After) and every lookup is audited with both offices.',
+  })
   @ApiOkResponse({ type: DuplicatesDto })
+  @ApiTooManyRequestsResponse({ description: 'Too many duplicate lookups', type: ErrorResponseDto })
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiNotFoundResponse(NOT_FOUND)
   duplicates(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<DuplicatesDto> {
     return this.dupes.duplicates(ctx, id);
+  }
+
+  @Post(':id/duplicates/confirm')
+  @HttpCode(200)
+  @Authenticated('case.duplicates.confirm')
+  @ApiOperation({
+    summary: 'Release the cross-office duplicate hints of a case before its embargo ends (supervisor)',
+  })
+  @ApiOkResponse({ type: DuplicatesConfirmationDto })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ description: 'The case is erased', type: ErrorResponseDto })
+  confirmDuplicates(
+    @Param('id', uuidPipe) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DuplicatesConfirmationDto> {
+    return this.dupes.confirm(ctx, id);
   }
 
   @Patch(':id')

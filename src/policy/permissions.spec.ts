@@ -19,6 +19,7 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'case.duplicates': ['caseworker', 'supervisor'],
   'case.update': ['caseworker', 'supervisor'],
   'case.erase': ['supervisor'],
+  'case.duplicates.confirm': ['supervisor'],
   'case.import': ['caseworker', 'supervisor'],
   'case.export': ['caseworker', 'supervisor'],
   'case.transfer.request': ['supervisor'],

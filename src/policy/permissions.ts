@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'case.duplicates': ['caseworker', 'supervisor'],
   'case.update': ['caseworker', 'supervisor'],
   'case.erase': ['supervisor'],
+  'case.duplicates.confirm': ['supervisor'],
   'case.import': ['caseworker', 'supervisor'],
   'case.export': ['caseworker', 'supervisor'],
   'case.transfer.request': ['supervisor'],

@@ -110,7 +110,14 @@ describe('cases (e2e, real PostgreSQL)', () => {
       const res = await create(users.caseworker);
       expect(res.status).toBe(201);
       expect(res.headers.etag).toBe('"1"');
-      expect(Object.keys(res.body).sort()).toEqual(FULL_KEYS);
+      expect(res.headers.location).toBe(`/v1/cases/${res.body.id as string}`);
+      // Beside the case, its duplicate hints (issue 13).
+      expect(Object.keys(res.body).sort()).toEqual([...FULL_KEYS, 'duplicates'].sort());
+      expect(Object.keys(res.body.duplicates).sort()).toEqual([
+        'otherOffices',
+        'otherOfficesAvailableAt',
+        'sameOffice',
+      ]);
       expect(Object.keys(res.body.subject).sort()).toEqual(SUBJECT_KEYS);
       expect(res.body).toMatchObject({
         officeId: officeA.id,
@@ -494,7 +501,7 @@ describe('cases (e2e, real PostgreSQL)', () => {
         .send({ gender: 'male' });
       expect(patch.status).toBe(409);
       const dup = await t.http().get(`/v1/cases/${id}/duplicates`).set(auth(users.caseworker));
-      expect(dup.body).toEqual({ items: [] });
+      expect(dup.body).toMatchObject({ items: [], sameOffice: [] });
       const events = await auditRows(`action = 'case.erase' AND resource_id = $1`, [id]);
       expect(events.map((e) => e.outcome)).toEqual(['allowed', 'failed']);
     });
@@ -619,17 +626,35 @@ describe('cases (e2e, real PostgreSQL)', () => {
       expect(b.pseudonym).toBe(a.pseudonym);
       expect(c.pseudonym).toBe(a.pseudonym);
       expect(other.pseudonym).not.toBe(a.pseudonym);
+      // Cross-office hints need a supervisor's confirmation (or the end of the embargo): issue 11.
+      for (const [id, supervisor] of [
+        [a.id, users.supervisor],
+        [b.id, supB],
+      ] as const) {
+        const confirmed = await t
+          .http()
+          .post(`/v1/cases/${id as string}/duplicates/confirm`)
+          .set(auth(supervisor));
+        expect(confirmed.status).toBe(200);
+      }
       const dup = await t
         .http()
         .get(`/v1/cases/${a.id as string}/duplicates`)
         .set(auth(users.caseworker));
       expect(dup.status).toBe(200);
-      expect(dup.body).toEqual({ items: [{ officeCode: officeB.code, count: 2 }] });
+      expect(dup.body.items).toEqual([{ officeCode: officeB.code, count: 2 }]);
       const back = await t
         .http()
         .get(`/v1/cases/${b.id as string}/duplicates`)
         .set(auth(cwB));
-      expect(back.body).toEqual({ items: [{ officeCode: officeA.code, count: 1 }] });
+      // Office B's own other case (c) is a duplicate too: the own office is now included.
+      expect(back.body.items).toEqual(
+        [
+          { officeCode: officeA.code, count: 1 },
+          { officeCode: officeB.code, count: 1 },
+        ].sort((x, y) => (x.officeCode === officeB.code ? -1 : y.officeCode === officeB.code ? 1 : 0)),
+      );
+      expect(back.body.sameOffice).toEqual([c.id]);
       const byPseudonym = await t
         .http()
         .get('/v1/cases')
@@ -637,7 +662,9 @@ describe('cases (e2e, real PostgreSQL)', () => {
         .set(auth(users.caseworker));
       expect(byPseudonym.body.items.map((i: { id: string }) => i.id)).toEqual([a.id]);
       const events = await auditRows(`action = 'case.duplicates' AND resource_id = $1`, [a.id]);
-      expect(events.map((e) => e.details)).toEqual([{ offices: 1 }]);
+      expect(events.map((e) => e.details)).toEqual([
+        { officeId: officeA.id, offices: 1, matchedOfficeIds: [officeB.id], sameOffice: 0, embargoed: false },
+      ]);
     });
   });
 

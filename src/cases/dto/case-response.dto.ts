@@ -55,5 +55,42 @@ export class DuplicateOfficeDto {
 }
 
 export class DuplicatesDto {
-  @ApiProperty({ type: [DuplicateOfficeDto] }) items!: DuplicateOfficeDto[];
+  @ApiProperty({
+    type: [DuplicateOfficeDto],
+    description:
+      'Offices holding possible duplicates (same pseudonym or keyed phonetic key), the caller’s own office ' +
+      'included; other offices only once the case is past the embargo or confirmed by a supervisor',
+  })
+  items!: DuplicateOfficeDto[];
+  @ApiProperty({ type: [String], description: 'Ids of possible duplicates in the caller’s office' })
+  sameOffice!: string[];
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When other offices’ hints become available (null: they are)',
+  })
+  otherOfficesAvailableAt!: string | null;
+}
+
+export class DuplicateHintsDto {
+  @ApiProperty({ type: [String], description: 'Ids of possible duplicates in the caller’s office' })
+  sameOffice!: string[];
+  @ApiProperty({
+    type: [DuplicateOfficeDto],
+    description: 'Other offices holding possible duplicates: empty while the new case is under embargo',
+  })
+  otherOffices!: DuplicateOfficeDto[];
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  otherOfficesAvailableAt!: string | null;
+}
+
+export class CreatedCaseDto extends CaseDto {
+  @ApiProperty({ type: DuplicateHintsDto }) duplicates!: DuplicateHintsDto;
+}
+
+export class DuplicatesConfirmationDto {
+  @ApiProperty({ format: 'uuid' }) caseId!: string;
+  @ApiProperty({ format: 'date-time' }) confirmedAt!: string;
+  @ApiProperty({ format: 'uuid' }) confirmedBy!: string;
 }
