@@ -12,6 +12,18 @@ export const AUDIT_DETAIL_KEYS = {
   'user.create': ['reason', 'role', 'officeId'],
   'user.update': ['reason', 'changedFields', 'sessionsRevoked'],
   'user.list': ['reason', 'count'],
+  'user.approval.request': ['reason', 'approvalId', 'kind', 'role', 'officeId', 'changedFields', 'bootstrap'],
+  'user.approval.approve': [
+    'reason',
+    'approvalId',
+    'kind',
+    'requestedBy',
+    'changedFields',
+    'sessionsRevoked',
+  ],
+  'user.approval.reject': ['reason', 'approvalId', 'kind', 'requestedBy'],
+  'user.approval.list': ['reason', 'count', 'status'],
+  'user.enroll': ['reason', 'retryAfterSeconds'],
   'office.create': ['reason', 'code'],
   'office.list': ['reason', 'count'],
   'case.create': ['reason', 'pseudonym', 'idempotentReplay', 'forbiddenFields', 'importLine'],
@@ -61,7 +73,9 @@ export type DenialReason =
   | 'not_found'
   | 'bad_credentials'
   | 'throttled'
-  | 'approval_expired';
+  | 'approval_expired'
+  | 'own_request'
+  | 'bad_enrollment_code';
 
 /**
  * Why an access failed: the reasons mapped from domain error codes (common/errors.ts) and the failures the

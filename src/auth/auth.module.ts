@@ -40,6 +40,6 @@ import { SessionService } from './session.service.js';
     LocalStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService],
+  exports: [SessionService, LoginThrottleService],
 })
 export class AuthModule {}

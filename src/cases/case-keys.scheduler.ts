@@ -19,6 +19,9 @@ export class CaseKeysScheduler implements OnApplicationBootstrap, OnApplicationS
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown> | null = null;
   private vacuumQueued = false;
+  private stopped = false;
+  /** Background work in flight (refresh, vacuum), awaited at shutdown. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -40,9 +43,11 @@ export class CaseKeysScheduler implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.running?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** One rollover now (tests and the start-up path); concurrent calls in this process share one run. */
@@ -61,11 +66,23 @@ export class CaseKeysScheduler implements OnApplicationBootstrap, OnApplicationS
     this.vacuumQueued = true;
     setImmediate(() => {
       this.vacuumQueued = false;
-      void vacuumCases(this.dataSource);
+      if (!this.stopped) this.track(vacuumCases(this.dataSource));
     });
   }
 
-  private async refresh(): Promise<void> {
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+  }
+
+  private refresh(): Promise<void> {
+    const work = this.refreshNow();
+    this.track(work);
+    return work;
+  }
+
+  private async refreshNow(): Promise<void> {
+    if (this.stopped) return;
     try {
       await this.keyring.refresh(this.dataSource);
     } catch (error) {
@@ -74,6 +91,7 @@ export class CaseKeysScheduler implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async runIfDue(always: boolean): Promise<void> {
+    if (this.stopped) return;
     const current = this.keyring.current();
     const due = always || !current || isRolloverDue(current.startedAt, new Date(), this.keyring.epochSeconds);
     if (!due) return;

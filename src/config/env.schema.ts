@@ -29,6 +29,11 @@ export const envSchema = z.object({
   EMBEDDED_DB_DIR: z.string().default('.data/pg'),
   EMBEDDED_DB_PORT: int(1024, 65535, 54329),
 
+  /** Two-person rule for accounts with access to identity; unset: on in production, off otherwise. */
+  TWO_PERSON_RULE: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
   BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(3).max(64).default('admin'),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12).max(128).optional()),
 

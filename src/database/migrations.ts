@@ -2,6 +2,7 @@ import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.j
 import { Cases1795880000000 } from '../../migrations/1795880000000-Cases.js';
 import { AuditChainV21796100000000 } from '../../migrations/1796100000000-AuditChainV2.js';
 import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
+import { TwoPersonRule1796300000001 } from '../../migrations/1796300000001-TwoPersonRule.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   Cases1795880000000,
   AuditChainV21796100000000,
   KeyEpochs1796300000000,
+  TwoPersonRule1796300000001,
   Workflows1796500000000,
 ];

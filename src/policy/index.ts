@@ -4,3 +4,4 @@ export * from './projection.js';
 export * from './office-scope.js';
 export * from './research-approval.js';
 export * from './permissions.js';
+export * from './two-person.js';

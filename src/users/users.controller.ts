@@ -1,6 +1,10 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiNoContentResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -8,11 +12,25 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated } from '../auth/access.decorator.js';
+import type { FastifyReply } from 'fastify';
+import { Authenticated, Public } from '../auth/access.decorator.js';
+import { hasIdentityAccess } from '../policy/index.js';
+import { EnrollmentService } from './enrollment.service.js';
+import { UserApprovalsService } from './user-approvals.service.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { uuidPipe } from '../common/uuid.pipe.js';
-import { CreateOfficeDto, CreateUserDto, OfficeDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
+import {
+  ApprovalDto,
+  ApprovalListQueryDto,
+  ApprovalResultDto,
+  CreateOfficeDto,
+  CreateUserDto,
+  EnrollDto,
+  OfficeDto,
+  UpdateUserDto,
+  UserDto,
+} from './dto/users.dto.js';
 import { OfficesService } from './offices.service.js';
 import { UsersService } from './users.service.js';
 
@@ -43,15 +61,34 @@ export class OfficesController {
 @ApiTags('admin')
 @Controller({ path: 'users', version: '1' })
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly approvals: UserApprovalsService,
+  ) {}
 
   @Post()
   @Authenticated('user.create')
-  @ApiOperation({ summary: 'Create a user' })
+  @ApiOperation({
+    summary: 'Create a user',
+    description:
+      'With TWO_PERSON_RULE on, a caseworker, supervisor or admin account is created disabled and without a ' +
+      'password: the answer is 202 with the approval request and the requesting admin’s half of the ' +
+      'enrollment code; a second admin approves it (POST /v1/users/approvals/:id/approve).',
+  })
   @ApiCreatedResponse({ type: UserDto })
+  @ApiAcceptedResponse({ description: 'Two-person rule: awaiting a second admin', type: ApprovalResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Username taken', type: ErrorResponseDto })
-  create(@Body() body: CreateUserDto, @Ctx() ctx: RequestContext): Promise<UserDto> {
+  async create(
+    @Body() body: CreateUserDto,
+    @Ctx() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserDto | ApprovalResultDto> {
+    if (this.approvals.enabled && hasIdentityAccess(body.role)) {
+      const result = await this.approvals.requestCreate(ctx, body);
+      if (result.approval.status === 'pending') void reply.status(202);
+      return result;
+    }
     return this.users.create(ctx, body);
   }
 
@@ -63,20 +100,100 @@ export class UsersController {
     return this.users.list(ctx);
   }
 
+  @Get('approvals')
+  @Authenticated('user.approval.list')
+  @ApiOperation({ summary: 'List two-person-rule requests (newest last)' })
+  @ApiOkResponse({ type: [ApprovalDto] })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  listApprovals(@Query() query: ApprovalListQueryDto, @Ctx() ctx: RequestContext): Promise<ApprovalDto[]> {
+    return this.approvals.list(ctx, query.status);
+  }
+
+  @Post('approvals/:id/approve')
+  @HttpCode(200)
+  @Authenticated('user.approval.approve')
+  @ApiOperation({
+    summary: 'Approve another admin’s request (never your own, nor one about your own account)',
+    description:
+      'The change takes effect; for a new account or a password reset, the answer carries the approving admin’s half of the enrollment code.',
+  })
+  @ApiOkResponse({ type: ApprovalResultDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'Already decided', type: ErrorResponseDto })
+  approve(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<ApprovalResultDto> {
+    return this.approvals.approve(ctx, id);
+  }
+
+  @Post('approvals/:id/reject')
+  @HttpCode(200)
+  @Authenticated('user.approval.reject')
+  @ApiOperation({ summary: 'Reject another admin’s request' })
+  @ApiOkResponse({ type: ApprovalDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'Already decided', type: ErrorResponseDto })
+  reject(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<ApprovalDto> {
+    return this.approvals.reject(ctx, id);
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @Authenticated('user.approval.request')
+  @ApiOperation({
+    summary: 'Request a password reset by enrollment (two-person rule)',
+    description:
+      'Once a second admin approves, the old password stops working and the holder sets a new one with both halves of the enrollment code.',
+  })
+  @ApiAcceptedResponse({ type: ApprovalResultDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  passwordReset(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<ApprovalResultDto> {
+    return this.approvals.requestPasswordReset(ctx, id);
+  }
+
   @Patch(':id')
   @Authenticated('user.update')
   @ApiOperation({
     summary: 'Change role, office, approval, status or password (revokes the user’s sessions)',
+    description:
+      'With TWO_PERSON_RULE on, enabling, or changing the role or office of, a caseworker, supervisor or admin ' +
+      'account answers 202 with an approval request; setting such an account’s password is refused (400).',
   })
   @ApiOkResponse({ type: UserDto })
+  @ApiAcceptedResponse({ description: 'Two-person rule: awaiting a second admin', type: ApprovalResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Would leave no active admin', type: ErrorResponseDto })
-  update(
+  async update(
     @Param('id', uuidPipe) id: string,
     @Body() body: UpdateUserDto,
     @Ctx() ctx: RequestContext,
-  ): Promise<UserDto> {
-    return this.users.update(ctx, id, body);
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserDto | ApprovalResultDto> {
+    if (!this.approvals.enabled) return this.users.update(ctx, id, body);
+    const result = await this.approvals.update(ctx, id, body);
+    if ('approval' in result) void reply.status(202);
+    return result;
+  }
+}
+
+@ApiTags('auth')
+@Controller({ path: 'auth', version: '1' })
+export class EnrollController {
+  constructor(private readonly enrollment: EnrollmentService) {}
+
+  @Post('enroll')
+  @HttpCode(204)
+  @Public('user.enroll')
+  @ApiOperation({
+    summary: 'Set your own password with both halves of your enrollment code (two-person rule)',
+  })
+  @ApiNoContentResponse({ description: 'Password set; log in with it' })
+  @ApiBadRequestResponse({ description: 'Password policy', type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'Unknown user, wrong or expired code (same body)',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({ description: 'Too many failures; see Retry-After', type: ErrorResponseDto })
+  async enroll(@Body() body: EnrollDto, @Ctx() ctx: RequestContext): Promise<void> {
+    await this.enrollment.enroll(ctx, body);
   }
 }

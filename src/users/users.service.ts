@@ -12,7 +12,14 @@ import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
 import { OfficeEntity } from './office.entity.js';
 import { UserEntity } from './user.entity.js';
 
-const toDto = ({ id, username, role, officeId, approvedUntil, disabled }: UserEntity): UserDto => ({
+export const toUserDto = ({
+  id,
+  username,
+  role,
+  officeId,
+  approvedUntil,
+  disabled,
+}: UserEntity): UserDto => ({
   id,
   username,
   role,
@@ -20,6 +27,9 @@ const toDto = ({ id, username, role, officeId, approvedUntil, disabled }: UserEn
   approvedUntil,
   disabled,
 });
+
+/** Not an argon2 hash: verification always fails, so the account has no password until enrollment. */
+export const NO_PASSWORD = '!enrollment-pending';
 
 interface Assignment {
   role: Role;
@@ -36,6 +46,8 @@ export class UsersService {
   ) {}
 
   create(ctx: RequestContext, input: CreateUserDto): Promise<UserDto> {
+    const password = input.password;
+    if (password === undefined) throw validationFailed('Validation failed: password is required');
     return this.dataSource.transaction(async (em) => {
       const assignment = {
         role: input.role,
@@ -48,7 +60,7 @@ export class UsersService {
       if (await repo.existsBy({ username }))
         throw new DomainError('USERNAME_TAKEN', 'This username is taken');
       const user = await repo.save(
-        repo.create({ username, passwordHash: await hashPassword(input.password), ...assignment }),
+        repo.create({ username, passwordHash: await hashPassword(password), ...assignment }),
       );
       await this.audit.record(em, ctx, {
         action: 'user.create',
@@ -57,7 +69,7 @@ export class UsersService {
         resourceId: user.id,
         details: { role: user.role, officeId: user.officeId },
       });
-      return toDto(user);
+      return toUserDto(user);
     });
   }
 
@@ -69,35 +81,14 @@ export class UsersService {
         outcome: 'allowed',
         details: { count: users.length },
       });
-      return users.map(toDto);
+      return users.map(toUserDto);
     });
   }
 
   /** Any change of role, office, approval, status or password revokes the user's sessions at once. */
   update(ctx: RequestContext, id: string, input: UpdateUserDto): Promise<UserDto> {
     return this.dataSource.transaction(async (em) => {
-      const repo = em.getRepository(UserEntity);
-      const user = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!user) throw notFound('User');
-      const changedFields = (Object.keys(input) as (keyof UpdateUserDto)[]).filter(
-        (k) => input[k] !== undefined,
-      );
-      const next: Assignment = {
-        role: input.role ?? user.role,
-        officeId: input.officeId !== undefined ? input.officeId : user.officeId,
-        approvedUntil: input.approvedUntil !== undefined ? input.approvedUntil : user.approvedUntil,
-      };
-      if (input.role !== undefined && !isOfficeScopedRole(input.role) && input.officeId === undefined)
-        next.officeId = null;
-      await this.checkAssignment(em, next, { approvedUntilChanged: input.approvedUntil !== undefined });
-      if (user.role === 'admin' && (next.role !== 'admin' || input.disabled === true)) {
-        await this.checkNotLastAdmin(em, user.id);
-      }
-      Object.assign(user, next);
-      if (input.disabled !== undefined) user.disabled = input.disabled;
-      if (input.password !== undefined) user.passwordHash = await hashPassword(input.password);
-      await repo.save(user);
-      const sessionsRevoked = changedFields.length > 0 ? await this.sessions.revokeAll(em, user.id) : 0;
+      const { user, changedFields, sessionsRevoked } = await this.applyUpdate(em, id, input);
       await this.audit.record(em, ctx, {
         action: 'user.update',
         outcome: 'allowed',
@@ -105,8 +96,63 @@ export class UsersService {
         resourceId: user.id,
         details: { changedFields, sessionsRevoked },
       });
-      return toDto(user);
+      return toUserDto(user);
     });
+  }
+
+  /** Applies a change inside the caller's transaction (also used when a second admin approves one). */
+  async applyUpdate(
+    em: EntityManager,
+    id: string,
+    input: UpdateUserDto,
+  ): Promise<{ user: UserEntity; changedFields: string[]; sessionsRevoked: number }> {
+    const repo = em.getRepository(UserEntity);
+    const user = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!user) throw notFound('User');
+    const changedFields = (Object.keys(input) as (keyof UpdateUserDto)[]).filter(
+      (k) => input[k] !== undefined,
+    );
+    const next: Assignment = {
+      role: input.role ?? user.role,
+      officeId: input.officeId !== undefined ? input.officeId : user.officeId,
+      approvedUntil: input.approvedUntil !== undefined ? input.approvedUntil : user.approvedUntil,
+    };
+    if (input.role !== undefined && !isOfficeScopedRole(input.role) && input.officeId === undefined)
+      next.officeId = null;
+    await this.checkAssignment(em, next, { approvedUntilChanged: input.approvedUntil !== undefined });
+    if (user.role === 'admin' && (next.role !== 'admin' || input.disabled === true)) {
+      await this.checkNotLastAdmin(em, user.id);
+    }
+    Object.assign(user, next);
+    if (input.disabled !== undefined) user.disabled = input.disabled;
+    if (input.password !== undefined) user.passwordHash = await hashPassword(input.password);
+    await repo.save(user);
+    const sessionsRevoked = changedFields.length > 0 ? await this.sessions.revokeAll(em, user.id) : 0;
+    return { user, changedFields, sessionsRevoked };
+  }
+
+  /**
+   * A new account that cannot log in yet (two-person rule): disabled, with no usable password (its
+   * holder sets one by enrollment). Validated like any new account, inside the caller's transaction.
+   */
+  async createPending(em: EntityManager, input: Omit<CreateUserDto, 'password'>): Promise<UserEntity> {
+    const assignment = {
+      role: input.role,
+      officeId: input.officeId ?? null,
+      approvedUntil: input.approvedUntil ?? null,
+    };
+    await this.checkAssignment(em, assignment, { approvedUntilChanged: true });
+    const repo = em.getRepository(UserEntity);
+    const username = input.username.toLowerCase();
+    if (await repo.existsBy({ username })) throw new DomainError('USERNAME_TAKEN', 'This username is taken');
+    return repo.save(repo.create({ username, passwordHash: NO_PASSWORD, disabled: true, ...assignment }));
+  }
+
+  /** One account as the API shows it, read inside the caller's transaction. */
+  async findDto(em: EntityManager, id: string): Promise<UserDto> {
+    const user = await em.getRepository(UserEntity).findOneBy({ id });
+    if (!user) throw notFound('User');
+    return toUserDto(user);
   }
 
   /** Creates the bootstrap admin when no admin exists and a password is configured. */

@@ -42,11 +42,14 @@ export class CreateUserDto {
     minLength: PASSWORD_MIN,
     maxLength: PASSWORD_MAX,
     writeOnly: true,
-    description: PASSWORD_POLICY_TEXT,
+    description:
+      `${PASSWORD_POLICY_TEXT} Required, except under the two-person rule for caseworker, supervisor and ` +
+      'admin accounts, whose holders set their own password by enrollment (then it must be absent).',
   })
+  @IsOptional()
   @IsString()
   @IsAcceptablePassword()
-  password!: string;
+  password?: string;
 
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
@@ -104,4 +107,68 @@ export class UserDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) officeId!: string | null;
   @ApiProperty({ format: 'date', nullable: true, type: String }) approvedUntil!: string | null;
   @ApiProperty() disabled!: boolean;
+}
+
+export class ApprovalChangesDto {
+  @ApiPropertyOptional({ enum: ROLES }) role?: Role;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) officeId?: string | null;
+  @ApiPropertyOptional({ format: 'date', nullable: true, type: String }) approvedUntil?: string | null;
+  @ApiPropertyOptional() disabled?: boolean;
+}
+
+export class ApprovalDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The account concerned' }) userId!: string;
+  @ApiProperty({ enum: ['create', 'update', 'password_reset'] }) kind!:
+    'create' | 'update' | 'password_reset';
+  @ApiProperty({ type: ApprovalChangesDto }) changes!: ApprovalChangesDto;
+  @ApiProperty({ enum: ['pending', 'approved', 'rejected'] }) status!: 'pending' | 'approved' | 'rejected';
+  @ApiProperty({ format: 'uuid' }) requestedBy!: string;
+  @ApiProperty({ format: 'date-time' }) requestedAt!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) decidedBy!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt!: string | null;
+}
+
+export class ApprovalResultDto {
+  @ApiProperty({ type: ApprovalDto }) approval!: ApprovalDto;
+  @ApiProperty({ type: UserDto, nullable: true, description: 'The account once the change took effect' })
+  user!: UserDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Your half of the enrollment code (requester or approver), for the account holder only; the holder ' +
+      'needs both halves to set their password at POST /v1/auth/enroll. Shown once, never stored.',
+  })
+  enrollmentCode!: string | null;
+}
+
+export type RequestResultDto = ApprovalResultDto;
+
+export class ApprovalListQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'approved', 'rejected'] })
+  @IsOptional()
+  @IsIn(['pending', 'approved', 'rejected'])
+  status?: 'pending' | 'approved' | 'rejected';
+}
+
+export class EnrollDto {
+  @ApiProperty({ pattern: USERNAME.source })
+  @Matches(USERNAME, { message: 'username must be 3-64 letters, digits, dots, hyphens or underscores' })
+  username!: string;
+
+  @ApiProperty({ description: 'The half of the code given by the requesting admin', writeOnly: true })
+  @IsString()
+  @Length(1, 64)
+  requesterCode!: string;
+
+  @ApiProperty({ description: 'The half of the code given by the approving admin', writeOnly: true })
+  @IsString()
+  @Length(1, 64)
+  approverCode!: string;
+
+  @ApiProperty({ format: 'password', writeOnly: true, description: PASSWORD_POLICY_TEXT })
+  @IsString()
+  @IsAcceptablePassword()
+  password!: string;
 }
