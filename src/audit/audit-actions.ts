@@ -27,7 +27,7 @@ export const AUDIT_DETAIL_KEYS = {
   'office.create': ['reason', 'code'],
   'office.list': ['reason', 'count'],
   'case.create': ['reason', 'pseudonym', 'idempotentReplay', 'forbiddenFields', 'importLine'],
-  'case.export': ['reason', 'format', 'count', 'caseIds'],
+  'case.export': ['reason', 'format', 'count'],
   'case.import': ['reason', 'format', 'lines', 'imported', 'replayed', 'failed'],
   'case.read': ['reason', 'pseudonym', 'fields'],
   'case.list': ['reason', 'filters', 'count', 'limit'],

@@ -63,13 +63,13 @@ export class CaseExportService {
         .addOrderBy('c.id', 'ASC')
         .getMany();
       const caseIds = rows.map((row) => row.id);
-      // TODO(audit resourceIds): when AuditService takes `resourceIds` (side table), pass caseIds there
-      // so that GET /v1/audit/events?resourceId= finds exports; until then they are named in details.
+      // Every exported case is named (audit_event_resources): GET /v1/audit/events?resourceId= finds it.
       await this.audit.record(em, ctx, {
         action: 'case.export',
         outcome: 'allowed',
         resourceType: 'case',
-        details: { format, count: caseIds.length, caseIds },
+        resourceIds: caseIds,
+        details: { format, count: caseIds.length },
       });
       return caseIds;
     });

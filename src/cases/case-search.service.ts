@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import type { BlindIndexField } from '../crypto/index.js';
 import { CaseAccessService } from './case-access.service.js';
@@ -12,15 +13,26 @@ import type { ListCasesQueryDto } from './dto/case.dto.js';
 
 export const DEFAULT_LIMIT = 50;
 
-type Cursor = [createdAt: string, id: string];
+/** Sort orders of GET /v1/cases (a leading `-` is descending); the cursor carries its sort. */
+export const CASE_SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+type Cursor = [at: string, id: string, sort?: CaseSort];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isCursor = (v: unknown): v is Cursor =>
   Array.isArray(v) &&
-  v.length === 2 &&
+  (v.length === 2 || (v.length === 3 && (CASE_SORTS as readonly unknown[]).includes(v[2]))) &&
   typeof v[0] === 'string' &&
   !Number.isNaN(Date.parse(v[0])) &&
   typeof v[1] === 'string' &&
   UUID.test(v[1]);
+
+const SORT_SQL: Record<CaseSort, { column: 'createdAt' | 'updatedAt'; sql: string; desc: boolean }> = {
+  createdAt: { column: 'createdAt', sql: 'c.created_at', desc: false },
+  '-createdAt': { column: 'createdAt', sql: 'c.created_at', desc: true },
+  updatedAt: { column: 'updatedAt', sql: 'c.updated_at', desc: false },
+  '-updatedAt': { column: 'updatedAt', sql: 'c.updated_at', desc: true },
+};
 
 const BLIND_INDEX_COLUMNS = {
   givenName: 'bi_given_name',
@@ -50,7 +62,12 @@ export class CaseSearchService {
 
   list(ctx: RequestContext, query: ListCasesQueryDto): Promise<CasePage> {
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const sort: CaseSort = query.sort ?? 'createdAt';
+    const { column } = SORT_SQL[sort];
     let after = query.cursor === undefined ? null : decodeCursor(query.cursor, isCursor);
+    if (after !== null && (after[2] ?? 'createdAt') !== sort) {
+      throw validationFailed('Validation failed: cursor belongs to another sort order');
+    }
     const searched = (Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]).filter(
       (field) => query[field] !== undefined,
     );
@@ -58,7 +75,7 @@ export class CaseSearchService {
       const matches: CaseView[] = [];
       const cursors: Cursor[] = [];
       for (;;) {
-        const batch = await this.candidates(em, actor, query, after, limit + 1);
+        const batch = await this.candidates(em, actor, query, sort, after, limit + 1);
         for (const row of batch) {
           const opened = this.access.open(actor, row);
           const real = searched.every(
@@ -66,12 +83,12 @@ export class CaseSearchService {
           );
           if (real) {
             matches.push(this.access.view(actor, row, opened));
-            cursors.push([(row.createdAt as Date).toISOString(), row.id]);
+            cursors.push([(row[column] as Date).toISOString(), row.id, sort]);
           }
         }
         if (matches.length > limit || batch.length <= limit) break;
         const last = batch[batch.length - 1];
-        after = [(last.createdAt as Date).toISOString(), last.id];
+        after = [(last[column] as Date).toISOString(), last.id, sort];
       }
       const items = matches.slice(0, limit);
       const nextCursor = matches.length > limit ? encodeCursor(cursors[limit - 1]) : null;
@@ -94,10 +111,11 @@ export class CaseSearchService {
     em: EntityManager,
     actor: AuthenticatedPrincipal,
     query: ListCasesQueryDto,
+    sort: CaseSort,
     after: Cursor | null,
     take: number,
   ): Promise<CaseRow[]> {
-    const columns = [...new Set([...columnsFor(actor.role), 'createdAt' as const])];
+    const columns = [...new Set([...columnsFor(actor.role), 'createdAt' as const, 'updatedAt' as const])];
     const qb = scopedCases(em, actor).select(columns);
     for (const field of Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]) {
       const value = query[field];
@@ -112,12 +130,14 @@ export class CaseSearchService {
     if (query.updatedSince !== undefined) {
       qb.andWhere('c.updated_at >= :updatedSince', { updatedSince: new Date(query.updatedSince) });
     }
+    const order = SORT_SQL[sort];
     if (after !== null) {
-      qb.andWhere('(c.created_at, c.id) > (:afterCreatedAt, :afterId)', {
-        afterCreatedAt: new Date(after[0]),
+      qb.andWhere(`(${order.sql}, c.id) ${order.desc ? '<' : '>'} (:afterAt, :afterId)`, {
+        afterAt: new Date(after[0]),
         afterId: after[1],
       });
     }
-    return qb.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(take).getMany();
+    const direction = order.desc ? 'DESC' : 'ASC';
+    return qb.orderBy(`c.${order.column}`, direction).addOrderBy('c.id', direction).limit(take).getMany();
   }
 }

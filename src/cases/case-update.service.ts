@@ -8,7 +8,7 @@ import { CaseAccessService } from './case-access.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { scopedCases } from './case.repository.js';
 import { CaseEntity } from './case.entity.js';
-import { columnsFor, type CaseRow } from './case-view.js';
+import { columnsFor, type CaseRow, type Subject } from './case-view.js';
 import type { VersionedCase } from './cases.service.js';
 import { derive } from './derivation.js';
 import type { UpdateCaseDto } from './dto/case.dto.js';
@@ -89,7 +89,8 @@ export class CaseUpdateService {
     }
     if (input.consent !== undefined) changes.consentResearch = input.consent.research;
 
-    const subject = input.subject === undefined ? undefined : toSubject(input.subject);
+    const subject =
+      input.subject === undefined ? undefined : mergeSubject(this.crypto.open(row).subject, input.subject);
     if (subject !== undefined || input.narrative !== undefined) {
       Object.assign(changes, this.crypto.reseal(row, { subject, narrative: input.narrative }));
     }
@@ -106,4 +107,16 @@ export class CaseUpdateService {
     const now = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
     throw now.erasedAt !== null ? erased() : stale();
   }
+}
+
+/** RFC 7396 on the subject: a key set to null is removed, an absent key stays, others replace. */
+export function mergeSubject(
+  current: Subject,
+  patch: Partial<Record<keyof Subject, string | null>>,
+): Subject {
+  const merged: Record<string, string | null> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined && Object.hasOwn(merged, key)) merged[key] = value;
+  }
+  return toSubject(merged as Partial<Subject>);
 }

@@ -13,3 +13,23 @@ export const IsIsoDate = (options?: ValidationOptions) =>
     },
     options,
   );
+
+/**
+ * The latest calendar date anywhere on Earth now (UTC+14), YYYY-MM-DD: a date after it is in the future
+ * for everyone, whichever time zone the office is in.
+ */
+export const latestDateOnEarth = (now = Date.now()): string =>
+  new Date(now + 14 * 3600_000).toISOString().slice(0, 10);
+
+/** A YYYY-MM-DD date that is not in the future (registration and birth dates). */
+export const IsNotInFuture = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isNotInFuture',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || value <= latestDateOnEarth(),
+        defaultMessage: () => '$property must not be in the future',
+      },
+    },
+    options,
+  );

@@ -15,7 +15,7 @@ import {
   IsOptional,
   ValidateIf,
 } from 'class-validator';
-import { IsIsoDate } from '../../common/validators.js';
+import { IsIsoDate, IsNotInFuture } from '../../common/validators.js';
 import {
   CASE_ATTRIBUTE_NAMES,
   CASE_ATTRIBUTES,
@@ -47,7 +47,7 @@ function presence(spec: AttributeSpec, mode: BodyMode): PropertyDecorator {
 function valueRule(name: string, spec: AttributeSpec): PropertyDecorator[] {
   switch (spec.kind) {
     case 'date':
-      return [IsIsoDate()];
+      return [IsIsoDate(), IsNotInFuture()];
     case 'code':
       return [IsIn(spec.codes)];
     case 'country':

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDefined,
+  IsIn,
   IsInt,
   IsISO8601,
   IsObject,
@@ -15,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsIsoDate } from '../../common/validators.js';
+import { IsIsoDate, IsNotInFuture } from '../../common/validators.js';
 import { CaseAttributesBody, Present, PresentNonNull } from './attribute-properties.js';
 import { HasNoControlCharacters, IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
 
@@ -50,6 +51,7 @@ export class SubjectDto {
   @ApiPropertyOptional({ format: 'date', nullable: true, type: String, example: '2004-05-17' })
   @IsOptional()
   @IsIsoDate()
+  @IsNotInFuture()
   dateOfBirth?: string | null;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.documentNumber, nullable: true, type: String })
@@ -71,6 +73,61 @@ export class SubjectDto {
 
   @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.address, nullable: true, type: String })
   @IsOptional()
+  @IsString()
+  @Length(1, LIMITS.address)
+  @IsWellFormedString()
+  @HasNoControlCharacters()
+  address?: string | null;
+}
+
+/**
+ * A PATCH of the subject, merged field by field (JSON Merge Patch, RFC 7396): a field set to null is
+ * removed, an absent field stays as it is. `givenName` may be changed but never removed.
+ */
+export class SubjectPatchDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.name, description: 'Cannot be removed (no null)' })
+  @Present()
+  @IsString()
+  @Length(1, LIMITS.name)
+  @IsWellFormedString()
+  @HasNoControlCharacters()
+  @NormalizesToNonEmpty('name')
+  givenName?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.name, nullable: true, type: String })
+  @PresentNonNull()
+  @IsString()
+  @Length(1, LIMITS.name)
+  @IsWellFormedString()
+  @HasNoControlCharacters()
+  @NormalizesToNonEmpty('name')
+  familyName?: string | null;
+
+  @ApiPropertyOptional({ format: 'date', nullable: true, type: String })
+  @PresentNonNull()
+  @IsIsoDate()
+  @IsNotInFuture()
+  dateOfBirth?: string | null;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.documentNumber, nullable: true, type: String })
+  @PresentNonNull()
+  @IsString()
+  @Length(1, LIMITS.documentNumber)
+  @IsWellFormedString()
+  @HasNoControlCharacters()
+  @NormalizesToNonEmpty('documentNumber')
+  documentNumber?: string | null;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.phone, nullable: true, type: String })
+  @PresentNonNull()
+  @IsString()
+  @Length(1, LIMITS.phone)
+  @IsWellFormedString()
+  @HasNoControlCharacters()
+  phone?: string | null;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: LIMITS.address, nullable: true, type: String })
+  @PresentNonNull()
   @IsString()
   @Length(1, LIMITS.address)
   @IsWellFormedString()
@@ -110,16 +167,20 @@ export class CreateCaseDto extends CaseAttributesBody('create') {
 }
 
 /**
- * PATCH body: every key optional; a key present replaces that field. `subject` is replaced as a whole
- * (it is one field of the policy); `narrative` and nullable attributes may be null to clear them.
+ * PATCH body: every key optional; a key present replaces that field, except `subject`, which is merged
+ * field by field (JSON Merge Patch: null removes, absent stays); `narrative` and nullable attributes may be
+ * null to clear them.
  */
 export class UpdateCaseDto extends CaseAttributesBody('update') {
-  @ApiPropertyOptional({ type: SubjectDto, description: 'Replaces the whole subject' })
+  @ApiPropertyOptional({
+    type: SubjectPatchDto,
+    description: 'Merged into the subject (RFC 7396): null removes a field, absent fields stay',
+  })
   @Present()
   @IsObject()
   @ValidateNested()
-  @Type(() => SubjectDto)
-  subject?: SubjectDto;
+  @Type(() => SubjectPatchDto)
+  subject?: SubjectPatchDto;
 
   @ApiPropertyOptional({ maxLength: LIMITS.narrative, nullable: true, type: String })
   @PresentNonNull()
@@ -185,6 +246,15 @@ export class ListCasesQueryDto {
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/, { message: 'pseudonym must be 64 lower-case hex characters' })
   pseudonym?: string;
+
+  @ApiPropertyOptional({
+    enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt'],
+    default: 'createdAt',
+    description: 'Order of the items (a leading - is descending); a cursor is valid for its own sort only',
+  })
+  @IsOptional()
+  @IsIn(['createdAt', '-createdAt', 'updatedAt', '-updatedAt'])
+  sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt';
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Cases updated at or after this instant' })
   @IsOptional()
