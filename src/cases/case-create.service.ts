@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { withDefaults } from '../ctdc/index.js';
 import { newUuid, randomUInt32 } from '../crypto/index.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { CaseDuplicatesService, type DuplicateHints } from './case-duplicates.service.js';
 import { claimIdempotencyKey } from './case-idempotency.js';
 import { scopedCases, type NewCase } from './case.repository.js';
-import { columnsFor } from './case-view.js';
-import type { VersionedCase } from './cases.service.js';
+import type { VersionedCase } from './case-reader.service.js';
 import { derive } from './derivation.js';
 import type { CreateCaseDto } from './dto/case.dto.js';
 
@@ -17,9 +16,9 @@ import type { CreateCaseDto } from './dto/case.dto.js';
 @Injectable()
 export class CaseCreateService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly crypto: CaseCryptoService,
-    private readonly audit: AuditService,
     private readonly dupes: CaseDuplicatesService,
   ) {}
 
@@ -29,8 +28,8 @@ export class CaseCreateService {
     idempotencyKey?: string,
   ): Promise<VersionedCase & { duplicates: DuplicateHints }> {
     const caseId = newUuid();
-    return this.access.run(ctx, 'case.create', null, async (em, actor) => {
-      this.access.checkWrites(actor, input);
+    return this.tx.run(ctx, 'case.create', null, async (em, actor) => {
+      this.tx.checkWrites(actor, input);
       let id = caseId;
       let replay = false;
       if (idempotencyKey !== undefined) {
@@ -49,21 +48,14 @@ export class CaseCreateService {
       if (!replay) {
         await scopedCases(em, actor).insert(newCaseRow(this.crypto, actor, id, input));
       }
-      const row = await this.access.load(em, actor, id, [
-        ...columnsFor(actor.role),
-        'phoneticKey',
-        'duplicatesConfirmedAt',
-      ]);
-      const view = this.access.view(actor, row);
-      const duplicates = await this.dupes.hintsForNewCase(em, actor, row);
-      await this.audit.record(em, ctx, {
+      const answer = await this.reader.respond(em, ctx, actor, {
         action: 'case.create',
-        outcome: 'allowed',
-        resourceType: 'case',
-        resourceId: id,
-        details: { idempotentReplay: replay },
+        id,
+        extraColumns: ['phoneticKey', 'duplicatesConfirmedAt'],
+        alongside: (row) => this.dupes.hintsForNewCase(em, actor, row),
+        details: () => ({ idempotentReplay: replay }),
       });
-      return { view, version: row.version, duplicates };
+      return { view: answer.view, version: answer.version, duplicates: answer.extra };
     });
   }
 }

@@ -4,7 +4,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { DomainError } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
-import { CaseAccessService, CaseDenied } from './case-access.service.js';
+import { CaseDenied, CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { scopedCases, type DuplicateMatch } from './case.repository.js';
 import type { CaseRow } from './case-view.js';
 
@@ -54,7 +55,8 @@ const HINT_COLUMNS = [
 @Injectable()
 export class CaseDuplicatesService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
@@ -72,9 +74,9 @@ export class CaseDuplicatesService {
   }
 
   duplicates(ctx: RequestContext, id: string): Promise<DuplicatesAnswer> {
-    return this.access.run(ctx, 'case.duplicates', id, async (em, actor) => {
+    return this.tx.run(ctx, 'case.duplicates', id, async (em, actor) => {
       await this.consumeLookup(em, actor);
-      const row = await this.access.load(em, actor, id, HINT_COLUMNS);
+      const row = await this.reader.load(em, actor, id, HINT_COLUMNS);
       const availableAt = this.availableAt(row);
       let sameOffice: string[] = [];
       let others: { officeCode: string; officeId: string; count: number }[] = [];
@@ -108,8 +110,8 @@ export class CaseDuplicatesService {
     ctx: RequestContext,
     id: string,
   ): Promise<{ caseId: string; confirmedAt: string; confirmedBy: string }> {
-    return this.access.run(ctx, 'case.duplicates.confirm', id, async (em, actor) => {
-      const row = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
+    return this.tx.run(ctx, 'case.duplicates.confirm', id, async (em, actor) => {
+      const row = await this.reader.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
       if (row.erasedAt !== null) throw new DomainError('CASE_ERASED', 'The case is erased');
       const confirmedAt = new Date();
       await scopedCases(em, actor).update(id, {

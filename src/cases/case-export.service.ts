@@ -6,7 +6,8 @@ import { AppConfig } from '../config/app-config.js';
 import { unauthenticated, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { ageEncryptStream, MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from './age-export.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { csvColumnsFor, csvHeader, csvRow } from './case-csv.js';
 import { scopedCases } from './case.repository.js';
 import { columnsFor } from './case-view.js';
@@ -47,7 +48,8 @@ export function checkPassphrase(passphrase: unknown): string {
 export class CaseExportService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
@@ -55,7 +57,7 @@ export class CaseExportService {
   async export(ctx: RequestContext, format: ExportFormat, passphrase: string): Promise<ExportFile> {
     const actor = ctx.actor;
     if (actor === null) throw unauthenticated();
-    const ids = await this.access.run(ctx, 'case.export', null, async (em) => {
+    const ids = await this.tx.run(ctx, 'case.export', null, async (em) => {
       const rows = await scopedCases(em, actor)
         .select(['id'])
         .andWhere('c.erased_at IS NULL')
@@ -102,7 +104,7 @@ export class CaseExportService {
         .getMany();
       let out = '';
       for (const row of rows) {
-        const view = this.access.view(actor, row);
+        const view = this.reader.view(actor, row);
         out += format === 'csv' ? csvRow(csvColumns, view) : `${JSON.stringify(view)}\n`;
       }
       if (out !== '') yield out;

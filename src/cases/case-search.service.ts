@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import type { BlindIndexField } from '../crypto/index.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService } from './case-crypto.service.js';
 import { scopedCases } from './case.repository.js';
 import { columnsFor, type CaseRow, type CaseView } from './case-view.js';
@@ -55,7 +56,8 @@ export interface CasePage {
 @Injectable()
 export class CaseSearchService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
   ) {}
@@ -71,18 +73,18 @@ export class CaseSearchService {
     const searched = (Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]).filter(
       (field) => query[field] !== undefined,
     );
-    return this.access.run(ctx, 'case.list', null, async (em, actor) => {
+    return this.tx.run(ctx, 'case.list', null, async (em, actor) => {
       const matches: CaseView[] = [];
       const cursors: Cursor[] = [];
       for (;;) {
         const batch = await this.candidates(em, actor, query, sort, after, limit + 1);
         for (const row of batch) {
-          const opened = this.access.open(actor, row);
+          const opened = this.reader.open(actor, row);
           const real = searched.every(
             (field) => opened !== null && this.crypto.matches(field, query[field] as string, opened.subject),
           );
           if (real) {
-            matches.push(this.access.view(actor, row, opened));
+            matches.push(this.reader.view(actor, row, opened));
             cursors.push([(row[column] as Date).toISOString(), row.id, sort]);
           }
         }

@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { newUuid } from '../crypto/index.js';
-import { CaseAccessService, CaseDenied } from './case-access.service.js';
+import { CaseDenied, CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService } from './case-crypto.service.js';
 import { CaseTransferEntity } from './case-transfer.entity.js';
 import { transferredCases, type TransferredCase } from './case.repository.js';
@@ -48,15 +49,16 @@ const isUniqueViolation = (error: unknown, constraint: string) =>
 @Injectable()
 export class CaseTransfersService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
   ) {}
 
   request(ctx: RequestContext, caseId: string, input: CreateTransferDto): Promise<TransferDto> {
-    return this.access.run(ctx, 'case.transfer.request', caseId, async (em, actor) => {
-      const row = await this.access.load(em, actor, caseId, [
+    return this.tx.run(ctx, 'case.transfer.request', caseId, async (em, actor) => {
+      const row = await this.reader.load(em, actor, caseId, [
         'id',
         'officeId',
         'erasedAt',
@@ -106,7 +108,7 @@ export class CaseTransfersService {
     ctx: RequestContext,
     query: ListTransfersQueryDto,
   ): Promise<{ items: TransferDto[]; nextCursor: string | null }> {
-    return this.access.run(ctx, 'case.transfer.list', null, async (em, actor) => {
+    return this.tx.run(ctx, 'case.transfer.list', null, async (em, actor) => {
       const limit = query.limit ?? 50;
       const office = actor.officeId as string;
       const params: unknown[] = [office];
@@ -150,7 +152,7 @@ export class CaseTransfersService {
 
   /** One transfer, for supervisors of either of its offices. */
   get(ctx: RequestContext, transferId: string): Promise<TransferDto> {
-    return this.access.run(ctx, 'case.transfer.list', null, async (em, actor) => {
+    return this.tx.run(ctx, 'case.transfer.list', null, async (em, actor) => {
       const row = await this.fetch(em, transferId);
       if (row === undefined) throw new CaseDenied(transferNotFound(), { reason: 'not_found' });
       if (row.from_office_id !== actor.officeId && row.to_office_id !== actor.officeId) {
@@ -177,7 +179,7 @@ export class CaseTransfersService {
     const [known] = (await this.dataSource.query(`SELECT case_id FROM case_transfers WHERE id = $1`, [
       transferId,
     ])) as { case_id: string }[];
-    return this.access.run(ctx, action, known?.case_id ?? null, async (em, actor) => {
+    return this.tx.run(ctx, action, known?.case_id ?? null, async (em, actor) => {
       const transfer = await this.lockForReceiver(em, actor, transferId);
       if (transfer.status !== 'pending') {
         throw new DomainError('TRANSFER_DECIDED', `The transfer is already ${transfer.status}`);

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
 import { DomainError, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { CASE_FIELD_NAMES, fieldsOfGroup } from '../policy/index.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
 import { scopedCases } from './case.repository.js';
 import { CaseEntity } from './case.entity.js';
 import { columnsFor, type CaseRow, type Subject } from './case-view.js';
-import type { VersionedCase } from './cases.service.js';
+import type { VersionedCase } from './case-reader.service.js';
 import { derive } from './derivation.js';
 import type { UpdateCaseDto } from './dto/case.dto.js';
 import { parseIfMatch } from './if-match.js';
@@ -27,9 +27,9 @@ const erased = () => new DomainError('CASE_ERASED', 'The case is erased');
 @Injectable()
 export class CaseUpdateService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly crypto: CaseCryptoService,
-    private readonly audit: AuditService,
   ) {}
 
   update(
@@ -38,8 +38,8 @@ export class CaseUpdateService {
     input: UpdateCaseDto,
     ifMatch: string | undefined,
   ): Promise<VersionedCase> {
-    return this.access.run(ctx, 'case.update', id, async (em, actor) => {
-      this.access.checkWrites(actor, input);
+    return this.tx.run(ctx, 'case.update', id, async (em, actor) => {
+      this.tx.checkWrites(actor, input);
       const changedFields = CASE_FIELD_NAMES.filter(
         (field) => (input as Record<string, unknown>)[field] !== undefined,
       );
@@ -49,7 +49,7 @@ export class CaseUpdateService {
         throw new DomainError('IF_MATCH_REQUIRED', 'If-Match with the current ETag is required');
       }
 
-      const row = await this.access.load(em, actor, id, [
+      const row = await this.reader.load(em, actor, id, [
         ...columnsFor(actor.role),
         'registrationDate',
         'keyId',
@@ -67,16 +67,12 @@ export class CaseUpdateService {
       );
       if (affected !== 1) await this.whyNotUpdated(em, actor, id);
 
-      const updated = await this.access.load(em, actor, id, columnsFor(actor.role));
-      const view = this.access.view(actor, updated);
-      await this.audit.record(em, ctx, {
+      const { view, version } = await this.reader.respond(em, ctx, actor, {
         action: 'case.update',
-        outcome: 'allowed',
-        resourceType: 'case',
-        resourceId: id,
-        details: { changedFields, version: updated.version },
+        id,
+        details: (_view, updated) => ({ changedFields, version: updated.version }),
       });
-      return { view, version: updated.version };
+      return { view, version };
     });
   }
 
@@ -104,7 +100,7 @@ export class CaseUpdateService {
 
   /** The conditional UPDATE matched nothing: the row was erased or re-versioned meanwhile. */
   private async whyNotUpdated(em: EntityManager, actor: AuthenticatedPrincipal, id: string): Promise<never> {
-    const now = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
+    const now = await this.reader.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
     throw now.erasedAt !== null ? erased() : stale();
   }
 }

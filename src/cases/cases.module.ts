@@ -4,7 +4,8 @@ import { AppConfig } from '../config/app-config.js';
 import { EpochKeyring } from '../keyring/epoch-keyring.js';
 import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { CaseKeysScheduler } from './case-keys.scheduler.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseReader } from './case-reader.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
 import { CaseCreateService } from './case-create.service.js';
 import { CaseCryptoService } from './case-crypto.service.js';
 import { CaseDuplicatesService } from './case-duplicates.service.js';
@@ -34,7 +35,8 @@ import { CasesService } from './cases.service.js';
     },
     CaseKeysScheduler,
     CaseCryptoService,
-    CaseAccessService,
+    CaseTransaction,
+    CaseReader,
     CasesService,
     CaseCreateService,
     CaseUpdateService,

@@ -4,36 +4,32 @@ import { DomainError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { erasedAttributes } from '../ctdc/index.js';
 import { CaseKeysScheduler } from './case-keys.scheduler.js';
-import { CaseAccessService } from './case-access.service.js';
+import { CaseTransaction } from './case-transaction.service.js';
+import { CaseReader } from './case-reader.service.js';
 import { scopedCases } from './case.repository.js';
-import { columnsFor, type CaseView } from './case-view.js';
 
-export interface VersionedCase {
-  view: CaseView;
-  version: number;
-}
+import type { VersionedCase } from './case-reader.service.js';
+
+export type { VersionedCase };
 
 /** Reading one case and erasing it. */
 @Injectable()
 export class CasesService {
   constructor(
-    private readonly access: CaseAccessService,
+    private readonly tx: CaseTransaction,
+    private readonly reader: CaseReader,
     private readonly audit: AuditService,
     private readonly keys: CaseKeysScheduler,
   ) {}
 
   get(ctx: RequestContext, id: string): Promise<VersionedCase> {
-    return this.access.run(ctx, 'case.read', id, async (em, actor) => {
-      const row = await this.access.load(em, actor, id, columnsFor(actor.role));
-      const view = this.access.view(actor, row);
-      await this.audit.record(em, ctx, {
+    return this.tx.run(ctx, 'case.read', id, async (em, actor) => {
+      const { view, version } = await this.reader.respond(em, ctx, actor, {
         action: 'case.read',
-        outcome: 'allowed',
-        resourceType: 'case',
-        resourceId: id,
-        details: { fields: Object.keys(view) },
+        id,
+        details: (answered) => ({ fields: Object.keys(answered) }),
       });
-      return { view, version: row.version };
+      return { view, version };
     });
   }
 
@@ -48,8 +44,8 @@ export class CasesService {
   }
 
   private eraseRow(ctx: RequestContext, id: string): Promise<void> {
-    return this.access.run(ctx, 'case.erase', id, async (em, actor) => {
-      const row = await this.access.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
+    return this.tx.run(ctx, 'case.erase', id, async (em, actor) => {
+      const row = await this.reader.load(em, actor, id, ['id', 'officeId', 'erasedAt', 'version']);
       if (row.erasedAt !== null) throw new DomainError('CASE_ERASED', 'The case is already erased');
       const affected = await scopedCases(em, actor).update(id, {
         erasedAt: () => "date_trunc('milliseconds', now())",

@@ -4,10 +4,7 @@ import type { AuditAction, AuditDetails } from '../audit/audit-actions.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, failureReasonOf, forbidden, notFound, unauthenticated } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
-import { forbiddenWrites, needsDecryption } from '../policy/index.js';
-import { CaseCryptoService } from './case-crypto.service.js';
-import { scopedCases } from './case.repository.js';
-import { caseView, type CaseColumn, type CaseRow, type CaseView, type OpenedCase } from './case-view.js';
+import { forbiddenWrites } from '../policy/index.js';
 
 /** A refused access: rolled back, then audited as denied in a transaction of its own. */
 export class CaseDenied extends Error {
@@ -23,15 +20,14 @@ export class CaseDenied extends Error {
 export const caseNotFound = () => notFound('Case');
 
 /**
- * What every case use case shares: the caller, the transaction with its audit of denials and failures,
- * loading a case through the office scope, the write rules and the response view.
+ * The transaction every case use case runs in, with the audit of its denials and failures, and the write
+ * rules checked before anything is read. (Reading a case and answering with it: CaseReader.)
  */
 @Injectable()
-export class CaseAccessService {
+export class CaseTransaction {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly crypto: CaseCryptoService,
   ) {}
 
   /**
@@ -74,32 +70,5 @@ export class CaseAccessService {
         forbiddenFields: refused,
       });
     }
-  }
-
-  /**
-   * The case `id` with `columns`, if it exists for the actor (office scope). Otherwise a CaseDenied with
-   * the same 404 for a missing id and another office's case; only the audit tells them apart.
-   */
-  async load(
-    em: EntityManager,
-    actor: AuthenticatedPrincipal,
-    id: string,
-    columns: readonly CaseColumn[],
-  ): Promise<CaseRow> {
-    const cases = scopedCases(em, actor);
-    const row = await cases.find(id, columns);
-    if (row) return row;
-    const exists = await cases.existsInAnyOffice(id);
-    throw new CaseDenied(caseNotFound(), { reason: exists ? 'office_scope' : 'not_found' });
-  }
-
-  /** Decrypts only when the role reads subject or narrative and the case is not erased. */
-  open(actor: AuthenticatedPrincipal, row: CaseRow): OpenedCase | null {
-    if (!needsDecryption(actor.role) || row.erasedAt !== null) return null;
-    return this.crypto.open(row);
-  }
-
-  view(actor: AuthenticatedPrincipal, row: CaseRow, opened?: OpenedCase | null): CaseView {
-    return caseView(actor.role, row, opened === undefined ? this.open(actor, row) : opened);
   }
 }
