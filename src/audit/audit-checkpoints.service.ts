@@ -8,6 +8,8 @@ import { walkChain, GENESIS, type WalkStart } from './chain-walk.js';
 import { AuditService } from './audit.service.js';
 import { isSignedBy, signCheckpoint, type Checkpoint } from './checkpoint.js';
 
+const GENUINE_CACHE = 500_000;
+
 interface CheckpointRow {
   seq: string;
   head_hash: string;
@@ -42,6 +44,8 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
   private running: Promise<unknown> = Promise.resolve();
   /** The newest checkpoint this process signed (or found signed at start-up). */
   private newest: Checkpoint | null = null;
+  /** Checkpoints whose signature was already checked (each verify reads them all again). */
+  private readonly genuine = new Set<string>();
   /** Whether `newest` was reached through a chain containing a scheme-2 event. */
   private newestSeenV2 = false;
 
@@ -118,7 +122,12 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
 
   /** Whether one of the configured keys signed it (a row forged in the table is not). */
   isGenuine(checkpoint: Checkpoint): boolean {
-    return isSignedBy(checkpoint, [...this.keys.keys.values()]);
+    const id = `${checkpoint.seq}|${checkpoint.headHash}|${checkpoint.at}|${checkpoint.signature}`;
+    if (this.genuine.has(id)) return true;
+    if (!isSignedBy(checkpoint, [...this.keys.keys.values()])) return false;
+    if (this.genuine.size >= GENUINE_CACHE) this.genuine.clear();
+    this.genuine.add(id);
+    return true;
   }
 
   /**
