@@ -167,16 +167,17 @@ async function rewrapPass(
         [after, currentId, BATCH],
       )) as { id: string; key_id: string; wrapped_key: Buffer }[];
       if (rows.length === 0) return { count: 0, last: after };
-      for (const row of rows) {
+      const rewrapped = rows.map((row) => {
         keyring.ensure(row.key_id);
-        const next = rewrapDataKey(keyring.dataKeyRing(), row.key_id, row.wrapped_key, row.id);
-        await em.query(`UPDATE cases SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4`, [
-          next.keyId,
-          next.wrapped,
-          row.id,
-          row.key_id,
-        ]);
-      }
+        return rewrapDataKey(keyring.dataKeyRing(), row.key_id, row.wrapped_key, row.id).wrapped;
+      });
+      // One statement per batch (the rows are locked; key_id re-checked so a concurrent change wins).
+      await em.query(
+        `UPDATE cases c SET key_id = $1, wrapped_key = v.wrapped
+           FROM unnest($2::uuid[], $3::bytea[], $4::text[]) AS v(id, wrapped, old_key_id)
+          WHERE c.id = v.id AND c.key_id = v.old_key_id`,
+        [currentId, rows.map((row) => row.id), rewrapped, rows.map((row) => row.key_id)],
+      );
       await audit.record(em, ctx, {
         action: 'keys.rewrap',
         outcome: 'allowed',
