@@ -272,24 +272,23 @@ export class CaseImportService {
           });
       }
       await scopedCases(em, actor).insertMany(created.map((p) => p.values));
-      for (const prepared of created) {
-        await this.audit.record(em, ctx, {
-          action: 'case.create',
-          outcome: 'allowed',
+      // One case.create event per case, in one statement (the last of the transaction, as record() wants).
+      await this.audit.recordMany(em, ctx, [
+        ...created.map((prepared) => ({
+          action: 'case.create' as const,
+          outcome: 'allowed' as const,
           resourceType: 'case',
           resourceId: prepared.values.id,
           details: { idempotentReplay: false, importLine: prepared.line },
-        });
-      }
-      for (const { prepared, caseId } of replayed) {
-        await this.audit.record(em, ctx, {
-          action: 'case.create',
-          outcome: 'allowed',
+        })),
+        ...replayed.map(({ prepared, caseId }) => ({
+          action: 'case.create' as const,
+          outcome: 'allowed' as const,
           resourceType: 'case',
           resourceId: caseId,
           details: { idempotentReplay: true, importLine: prepared.line },
-        });
-      }
+        })),
+      ]);
       return { created: created.length, replayed: replayed.length, errors };
     });
     result.imported += outcome.created;

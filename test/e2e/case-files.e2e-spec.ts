@@ -380,6 +380,10 @@ describe('bulk import and encrypted export (e2e, real PostgreSQL)', () => {
       }
       const logs = t.logs.join('\n');
       for (const needle of [name, 'Flat 2', PASSPHRASE]) expect(logs).not.toContain(needle);
+      // The batched case.create events of the imports chain like any others.
+      const verify = await t.http().get('/v1/audit/verify').set(auth(a.auditor));
+      expect(verify.status).toBe(200);
+      expect(verify.body.ok).toBe(true);
     });
   });
 });
