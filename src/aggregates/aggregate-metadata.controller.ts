@@ -1,11 +1,24 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { uuidPipe } from '../common/uuid.pipe.js';
 import { Authenticated, Public } from '../auth/access.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { AggregateMetadataService } from './aggregate-metadata.service.js';
+import { answerFormat } from './answer-format.js';
+import { ReleaseDocumentsService } from './release-documents.service.js';
+import { ApiAnswerResponse, sendDocument } from './release-response.js';
 import type { DimensionsCatalogue } from './dimension-catalogue.js';
 import {
+  AnswerFormatQueryDto,
   assertNoQueryParameters,
   DimensionsCatalogueDto,
   ReleaseKeyDto,
@@ -14,7 +27,10 @@ import {
 @ApiTags('aggregates')
 @Controller({ path: 'aggregates', version: '1' })
 export class AggregateMetadataController {
-  constructor(private readonly metadata: AggregateMetadataService) {}
+  constructor(
+    private readonly metadata: AggregateMetadataService,
+    private readonly releases: ReleaseDocumentsService,
+  ) {}
 
   @Get('dimensions')
   @Authenticated('aggregate.dimensions')
@@ -44,5 +60,26 @@ export class AggregateMetadataController {
   publicKey(@Query() query: Record<string, unknown>): ReleaseKeyDto {
     assertNoQueryParameters(query);
     return this.metadata.publicKey();
+  }
+
+  @Get('answers/:queryId')
+  @Authenticated('aggregate.answer')
+  @ApiOperation({
+    summary: 'A stored answer again, byte for byte as first released to the caller, at no cost (JSON or CSV)',
+    description: 'Only the researcher who received the answer may fetch it; any other id is 404.',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswerResponse()
+  @ApiBadRequestResponse({ description: 'Not a UUID; an unknown query parameter', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'No answer of the caller with this id', type: ErrorResponseDto })
+  async answer(
+    @Param('queryId', uuidPipe) queryId: string,
+    @Query() params: AnswerFormatQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Ctx() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const rendered = await this.releases.fetch(ctx, queryId, answerFormat(params.format, accept));
+    return sendDocument(reply, rendered);
   }
 }

@@ -1,16 +1,33 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../auth/access.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
-import { AggregatesService, type AggregateAnswer } from './aggregates.service.js';
+import { AggregatesService } from './aggregates.service.js';
+import { answerFormat } from './answer-format.js';
+import { AnswerFormatQueryDto } from './dto/aggregate-metadata.dto.js';
+import { render, ReleaseDocumentsService } from './release-documents.service.js';
+import { releaseQuery } from './release-query.js';
+import { ApiAnswerResponse, sendDocument } from './release-response.js';
 import { AggregateAnswerDto } from './dto/aggregate-answer.dto.js';
 import { AggregateQueryDto } from './dto/aggregate-query.dto.js';
 
 @ApiTags('aggregates')
+@ApiExtraModels(AggregateAnswerDto)
 @Controller({ path: 'aggregates', version: '1' })
 export class AggregatesController {
-  constructor(private readonly aggregates: AggregatesService) {}
+  constructor(
+    private readonly aggregates: AggregatesService,
+    private readonly releases: ReleaseDocumentsService,
+  ) {}
 
   /** The body is validated by the service (not the global pipe) so that refused queries are audited too. */
   @Post('query')
@@ -21,13 +38,47 @@ export class AggregatesController {
       'Protected counts of consenting cases (k-anonymity, complementary suppression, cell-key perturbation)',
     description: 'Researchers whose approval has ended get 403.',
   })
-  @ApiBody({ type: AggregateQueryDto })
-  @ApiOkResponse({ type: AggregateAnswerDto })
+  @ApiBody({
+    type: AggregateQueryDto,
+    examples: {
+      panel: {
+        summary: 'Citizenship sub-region × year panel, 2018-2022',
+        value: {
+          dimensions: ['citizenshipSubregion', 'yearOfRegistration'],
+          filters: { yearOfRegistration: { gte: 2018, lte: 2022 } },
+        },
+      },
+      origins: {
+        summary: 'Country of citizenship × year, forced labour in two countries of exploitation',
+        value: {
+          dimensions: ['citizenship', 'yearOfRegistration'],
+          filters: {
+            yearOfRegistration: { gte: 2015, lte: 2022 },
+            exploitationTypes: ['forcedLabour'],
+            countryOfExploitation: ['MY', 'TH'],
+          },
+        },
+      },
+      total: { summary: 'Only the total', value: { dimensions: [] } },
+    },
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswerResponse()
   @ApiBadRequestResponse({
     description: 'Unknown dimension, filter or code; too many cells',
     type: ErrorResponseDto,
   })
-  query(@Body() body: object, @Ctx() ctx: RequestContext): Promise<AggregateAnswer> {
-    return this.aggregates.query(ctx, body);
+  async query(
+    @Body() body: object,
+    @Query() params: AnswerFormatQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Ctx() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const format = answerFormat(params.format, accept);
+    const answer = await this.aggregates.query(ctx, body);
+    // Signed and kept as the caller's release document (GET /v1/aggregates/answers/:queryId).
+    const document = await this.releases.publishAlone(ctx.actor!.id, answer, releaseQuery(body), new Date());
+    return sendDocument(reply, render(document, format));
   }
 }

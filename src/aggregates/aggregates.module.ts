@@ -4,10 +4,11 @@ import { AggregateMetadataController } from './aggregate-metadata.controller.js'
 import { AggregateMetadataService } from './aggregate-metadata.service.js';
 import { AggregatesController } from './aggregates.controller.js';
 import { AggregatesService } from './aggregates.service.js';
+import { ReleaseDocumentsService } from './release-documents.service.js';
 
 @Module({
   imports: [AuditModule],
   controllers: [AggregatesController, AggregateMetadataController],
-  providers: [AggregatesService, AggregateMetadataService],
+  providers: [AggregatesService, AggregateMetadataService, ReleaseDocumentsService],
 })
 export class AggregatesModule {}

@@ -24,7 +24,26 @@ function serviceIdentity(): { name: string; version: string } {
   return { name: 'ctr-case-api', version: process.env.npm_package_version ?? 'unknown' };
 }
 
-/** A released answer as delivered: its signed canonical JSON text, and the parsed answer. */
+/** The answer as POST /v1/aggregates/query shapes it (aggregates.service.ts), before signing. */
+export interface DeliveredAnswer extends ReleasableAnswer {
+  k: number;
+  queryId: string;
+  /** With the privacy budget (issue 8): what this delivery cost. */
+  budget?: { charged: number };
+  disclosureControl: {
+    methods?: unknown;
+    noise?: {
+      mechanism?: unknown;
+      accounting?: unknown;
+      sigma?: unknown;
+      halfWidth95?: unknown;
+      rhoOfRelease?: unknown;
+      groupings?: unknown;
+    };
+  };
+}
+
+/** A released answer as delivered: its signed canonical JSON text. */
 export interface ReleasedDocument {
   queryId: string;
   text: string;
@@ -52,28 +71,57 @@ export class ReleaseDocumentsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Signs an answer; `keep` stores it as the researcher's document of this answer (first delivery). */
+  /**
+   * Signs an answer as delivered (inside the delivery's transaction) and keeps the researcher's first
+   * document of this stored answer; a later one (a free repeat) is signed too but not kept.
+   */
   async publish(
     em: EntityManager,
     userId: string,
-    answer: ReleasableAnswer & { queryId: string },
-    facts: Omit<ReleaseFacts, 'queryId' | 'service' | 'releasedAt'>,
-    options: { keep: boolean; now: Date },
+    answer: DeliveredAnswer,
+    query: { dimensions: readonly string[]; filters: Record<string, unknown>; sigma?: number },
+    stored: { dataVersion: string | null; countedAt: string | null },
+    now: Date,
   ): Promise<ReleasedDocument> {
-    const manifest = signRelease(
-      answer,
-      { ...facts, queryId: answer.queryId, service: this.service, releasedAt: options.now.toISOString() },
-      this.config.keys.releaseSigningKey,
-    );
+    const noise = answer.disclosureControl.noise ?? {};
+    const facts: ReleaseFacts = {
+      queryId: answer.queryId,
+      query: { dimensions: query.dimensions, filters: query.filters, sigma: query.sigma },
+      k: answer.k,
+      mechanism: {
+        methods: answer.disclosureControl.methods,
+        noise: noise.mechanism,
+        accounting: noise.accounting,
+        sigma: noise.sigma,
+        halfWidth95: noise.halfWidth95,
+        rhoOfRelease: noise.rhoOfRelease,
+        groupings: noise.groupings,
+      },
+      rhoCharged: answer.budget?.charged ?? null,
+      dataVersion: stored.dataVersion,
+      dataCountedAt: stored.countedAt,
+      releasedAt: now.toISOString(),
+      service: this.service,
+    };
+    const manifest = signRelease(answer, facts, this.config.keys.releaseSigningKey);
     const text = releaseText({ ...answer, manifest });
-    if (options.keep) {
-      await em.query(
-        `INSERT INTO aggregate_release_documents (user_id, answer_id, released_at, document)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, answer_id) DO NOTHING`,
-        [userId, answer.queryId, options.now, text],
-      );
-    }
+    await em.query(
+      `INSERT INTO aggregate_release_documents (user_id, answer_id, released_at, document)
+       VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, answer_id) DO NOTHING`,
+      [userId, answer.queryId, now, text],
+    );
     return { queryId: answer.queryId, text };
+  }
+
+  /** `publish` in a transaction of its own (for an answer computed outside it). */
+  publishAlone(
+    userId: string,
+    answer: DeliveredAnswer,
+    query: { dimensions: readonly string[]; filters: Record<string, unknown> },
+    now: Date,
+  ): Promise<ReleasedDocument> {
+    const counted = { dataVersion: null, countedAt: now.toISOString() };
+    return this.dataSource.transaction((em) => this.publish(em, userId, answer, query, counted, now));
   }
 
   /** GET /v1/aggregates/answers/:queryId: the caller's own stored document, audited; another's is a 404. */

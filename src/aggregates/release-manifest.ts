@@ -59,7 +59,6 @@ export interface ReleasableAnswer {
   cells: readonly Listed[];
   margins?: Readonly<Record<string, readonly Listed[]>>;
   total?: Listed | null;
-  [key: string]: unknown;
 }
 
 /** One listed count: where it is (part and dimension values as text) and its count (null if withheld). */
@@ -93,7 +92,7 @@ export function sortEntries(entries: ValueEntry[]): ValueEntry[] {
 
 export const valuesDigest = (entries: ValueEntry[]): string => sha256Hex(canonicalJson(entries));
 
-const withoutManifest = (answer: Record<string, unknown>) =>
+const withoutManifest = (answer: object) =>
   Object.fromEntries(Object.entries(answer).filter(([key]) => key !== 'manifest'));
 
 const signedPart = (manifest: Omit<ReleaseManifest, 'signature'> & { signature?: unknown }) =>

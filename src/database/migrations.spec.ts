@@ -12,6 +12,7 @@ const PINNED: Record<string, string> = {
   '1795870000000-Platform.ts': '6a324eefdc522c8a53ce4eae9a7e84436830f63a80bf80eb0d7af0be7728fa68',
   '1795880000000-Cases.ts': 'fa0e7a55f02767dd021c6a8249ab3483b3295c210f92a625c2a22795652fc28d',
   '1796100000000-AuditChainV2.ts': 'a651b99367dd5eac2fd5c227f4aa2f001d9eb1098d3752eabd22a4e366c33d6f',
+  '1796600000000-ReleaseDocuments.ts': '76622396d580c226c67db0260f9888ceaaa580be077b3e92426ea7e54ff76fc5',
 };
 
 const DIR = join(import.meta.dirname, '..', '..', 'migrations');

@@ -4,6 +4,7 @@ import { AuditChainV21796100000000 } from '../../migrations/1796100000000-AuditC
 import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
 import { TwoPersonRule1796300000001 } from '../../migrations/1796300000001-TwoPersonRule.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
+import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-ReleaseDocuments.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   KeyEpochs1796300000000,
   TwoPersonRule1796300000001,
   Workflows1796500000000,
+  ReleaseDocuments1796600000000,
 ];

@@ -108,6 +108,7 @@ describe('aggregates (e2e)', () => {
       'cells',
       'disclosureControl',
       'k',
+      'manifest',
       'margins',
       'queryId',
       'total',

@@ -46,6 +46,9 @@ describe('OpenAPI document (e2e)', () => {
     ['get', '/v1/audit/events/export', true],
     ['get', '/v1/audit/verify', true],
     ['post', '/v1/aggregates/query', true],
+    ['get', '/v1/aggregates/dimensions', true],
+    ['get', '/v1/aggregates/answers/{queryId}', true],
+    ['get', '/v1/aggregates/public-key', false],
     ['get', '/health', false],
   ])('describes %s %s and whether it needs the bearer token', (method, route, secured) => {
     const operation = document.paths[route]?.[method];

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CELL_SCHEMA, MARGINS_PROPERTY, ReleaseManifestDto } from './aggregate-release.dto.js';
 
 export class ReleasedCountDto {
   @ApiProperty({ nullable: true, type: Number, description: 'Perturbed count; null when suppressed' })
@@ -14,20 +15,12 @@ export class AggregateAnswerDto {
 
   @ApiProperty({
     type: 'array',
-    items: {
-      type: 'object',
-      additionalProperties: true,
-      properties: { count: { type: 'integer', nullable: true }, suppressed: { type: 'boolean' } },
-    },
-    description: 'One entry per non-empty combination; each dimension named is a key',
+    items: CELL_SCHEMA,
+    description: 'One entry per listed combination; each has exactly the dimensions of the query as keys',
   })
   cells!: Record<string, unknown>[];
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'array', items: { type: 'object', additionalProperties: true } },
-    description: 'With two or more dimensions: one list per dimension',
-  })
+  @ApiPropertyOptional(MARGINS_PROPERTY)
   margins?: Record<string, Record<string, unknown>[]>;
 
   @ApiProperty({ type: ReleasedCountDto })
@@ -38,4 +31,11 @@ export class AggregateAnswerDto {
 
   @ApiProperty({ format: 'uuid' })
   queryId!: string;
+
+  @ApiProperty({
+    type: ReleaseManifestDto,
+    description:
+      'The signed release manifest: verify offline with npm run release:verify and GET /v1/aggregates/public-key',
+  })
+  manifest!: ReleaseManifestDto;
 }
