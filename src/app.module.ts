@@ -10,24 +10,28 @@ import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
-import { HealthController } from './health/health.controller.js';
+import type { DatabaseProbe } from './database/probe.js';
+import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, dataSource: DataSource): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    database: { dataSource: DataSource; probe: DatabaseProbe },
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(dataSource),
+        DatabaseModule.forRoot(database.dataSource, database.probe),
+        HealthModule,
         AuditModule,
         AuthModule,
         UsersModule,
         CasesModule,
         AggregatesModule,
       ],
-      controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -4,11 +4,17 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
+import { registerRateLimit } from './auth/rate-limit.js';
+import { applyRouteBodyLimit } from './common/body-limit.js';
+import { clientErrorHandler, frameworkErrors } from './common/framework-errors.js';
+import { DEFAULT_JSON_LIMITS, parseJsonBody } from './common/json-body.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
+import type { Env } from './config/env.schema.js';
 import { newUuid } from './crypto/index.js';
 import { openDatabase } from './database/open-database.js';
 import { ENTITIES } from './entities.js';
@@ -20,8 +26,32 @@ export interface CreateAppOptions {
 }
 
 /**
+ * Fastify's options that bound every connection: the whole request (a client trickling its body byte by byte
+ * is cut off), its headers, and idle keep-alive connections; while closing, requests on open connections get
+ * 503 and idle connections are closed at once.
+ */
+function serverOptions(env: Env) {
+  return {
+    requestTimeout: env.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: env.KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: env.REQUEST_TIMEOUT_MS + env.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+      requestTimeout: env.REQUEST_TIMEOUT_MS,
+      // Node checks the two timeouts above this often (default 30 s).
+      connectionsCheckingInterval: 1_000,
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const,
+    frameworkErrors,
+    clientErrorHandler,
+  };
+}
+
+/**
  * Builds the whole service: database (embedded when DATABASE_URL is unset), migrations as the owner role,
  * the runtime connection as ctr_app, then the Nest application on Fastify. Used by main.ts and by e2e tests.
+ * `close()` closes the HTTP server (waiting for requests in flight), then the pool, then the embedded database.
  */
 export async function createApp(
   config: AppConfig,
@@ -30,26 +60,56 @@ export async function createApp(
   const { env } = config;
   const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream });
   const database = await openDatabase(env, logger, ENTITIES);
-  const { dataSource } = database;
+  try {
+    const app = await buildApp(config, logger, database);
+    const close = app.close.bind(app);
+    app.close = async () => {
+      try {
+        await close();
+      } finally {
+        await database.close();
+      }
+    };
+    return app;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
 
+async function buildApp(
+  config: AppConfig,
+  logger: Logger,
+  database: Awaited<ReturnType<typeof openDatabase>>,
+): Promise<NestFastifyApplication> {
+  const { env } = config;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: env.BODY_LIMIT_BYTES,
-    trustProxy: env.TRUST_PROXY,
+    // A hop count is valid for Fastify (proxy-addr) though its type lists only boolean, string and list.
+    trustProxy: env.TRUST_PROXY as boolean | string[],
     requestIdHeader: false,
     // The server's own id, always: a client's X-Request-Id is kept apart (RequestContext.clientRequestId).
     genReqId: () => newUuid(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    ...serverOptions(env),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, dataSource),
-    adapter,
-    {
-      logger: new NestPinoLogger(logger),
-    },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
+    logger: new NestPinoLogger(logger),
+    // Bodies are JSON only, parsed below with limits; everything else (form bodies included) is a 415.
+    bodyParser: false,
+  });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string, request.headers['content-type'], DEFAULT_JSON_LIMITS));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addHook('onRoute', applyRouteBodyLimit);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', String(request.id));
     // Responses carry case data and tokens: no browser, proxy or CDN may keep a copy.
@@ -60,6 +120,7 @@ export async function createApp(
   fastify.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_request, payload, done) => {
     done(null, payload);
   });
+  await registerRateLimit(app, env);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -71,7 +132,6 @@ export async function createApp(
     },
   });
   app.enableVersioning({ type: VersioningType.URI });
-  app.enableShutdownHooks();
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
@@ -79,11 +139,19 @@ export async function createApp(
   await app
     .get(UsersService)
     .ensureBootstrapAdmin(env.BOOTSTRAP_ADMIN_USERNAME, env.BOOTSTRAP_ADMIN_PASSWORD);
-
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await close();
-    await database.close();
-  };
+  await logAdminState(database.dataSource, logger);
   return app;
+}
+
+/** An operator starting a fresh database should learn at once that nobody can administer it yet. */
+async function logAdminState(dataSource: DataSource, logger: Logger): Promise<void> {
+  const [row] = (await dataSource.query(
+    `SELECT count(*)::int AS admins FROM users WHERE role = 'admin' AND NOT disabled`,
+  )) as { admins: number }[];
+  if (row.admins > 0) logger.info({ admins: row.admins }, 'admin account present');
+  else {
+    logger.warn(
+      'no admin account exists: set BOOTSTRAP_ADMIN_PASSWORD and restart, or run `npm run admin:create`',
+    );
+  }
 }

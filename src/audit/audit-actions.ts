@@ -59,6 +59,9 @@ export const AUDIT_DETAIL_KEYS = {
   'keys.epoch.destroy': ['reason', 'epochId'],
 } as const satisfies Record<string, readonly string[]>;
 
+/** Keys any action's denial summary may add (auth/denial-summary.service.ts): counts only. */
+export const DENIAL_SUMMARY_KEYS = ['deniedCount', 'windowSeconds'] as const;
+
 export type AuditAction = keyof typeof AUDIT_DETAIL_KEYS;
 export const AUDIT_ACTIONS = Object.keys(AUDIT_DETAIL_KEYS) as AuditAction[];
 
@@ -96,7 +99,7 @@ export class AuditDetailsError extends Error {
 
 /** Throws when a detail key is not allowed for the action (a programming error: the access then fails). */
 export function checkDetails(action: AuditAction, details: AuditDetails): void {
-  const allowed: readonly string[] = AUDIT_DETAIL_KEYS[action];
+  const allowed: readonly string[] = [...AUDIT_DETAIL_KEYS[action], ...DENIAL_SUMMARY_KEYS];
   for (const key of Object.keys(details)) {
     if (!allowed.includes(key)) throw new AuditDetailsError(`detail "${key}" is not allowed for ${action}`);
   }

@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTag
 import { Authenticated, Public } from '../auth/access.decorator.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { toTimestamp } from '../common/timestamp.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { jwkOf } from '../crypto/index.js';
 import { AuditCheckpointService } from './audit-checkpoints.service.js';
@@ -29,7 +30,6 @@ const cursorOf =
     Number.isSafeInteger(v[0]) &&
     (v[0] as number) >= 0 &&
     v[1] === order;
-const toDate = (v?: string) => (v === undefined ? undefined : new Date(v));
 
 @ApiTags('audit')
 @Controller({ path: 'audit', version: '1' })
@@ -57,8 +57,8 @@ export class AuditController {
         actions: query.action,
         resourceId: query.resourceId,
         outcome: query.outcome,
-        from: toDate(query.from),
-        to: toDate(query.to),
+        from: toTimestamp(query.from),
+        to: toTimestamp(query.to),
       },
       { limit: query.limit ?? 100, order, cursor },
     );
@@ -81,7 +81,10 @@ export class AuditController {
   @ApiOkResponse({ description: 'Events, then checkpoints, one JSON object per line' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async export(@Query() query: AuditRangeQueryDto, @Ctx() ctx: RequestContext): Promise<StreamableFile> {
-    const stream = await this.verifier.export(ctx, { from: toDate(query.from), to: toDate(query.to) });
+    const stream = await this.verifier.export(ctx, {
+      from: toTimestamp(query.from),
+      to: toTimestamp(query.to),
+    });
     return new StreamableFile(stream, { type: 'application/x-ndjson' });
   }
 

@@ -8,6 +8,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { AllExceptionsFilter } from '../common/http-exception.filter.js';
 import { Authenticated, Public } from './access.decorator.js';
 import { AccessGuard } from './access.guard.js';
+import { DenialSummaryService } from './denial-summary.service.js';
+import { AppConfig } from '../config/app-config.js';
 
 @Controller()
 class ProbeController {
@@ -38,7 +40,16 @@ describe('AccessGuard (deny by default)', () => {
       imports: [PassportModule],
       controllers: [ProbeController],
       providers: [
-        { provide: AuditService, useValue: { deny: async (...args: unknown[]) => void denials.push(args) } },
+        {
+          provide: AuditService,
+          useValue: {
+            deny: async (...args: unknown[]) => void denials.push(args),
+            recordAlone: async (ctx: unknown, input: { action: string; details: { reason: string } }) =>
+              void denials.push([ctx, input.action, input.details.reason]),
+          },
+        },
+        { provide: AppConfig, useValue: { env: { DENIAL_SUMMARY_SECONDS: 60 } } },
+        DenialSummaryService,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

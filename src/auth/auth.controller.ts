@@ -8,12 +8,16 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { BodyLimit } from '../common/body-limit.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type AppRequest, type RequestContext } from '../common/request-context.js';
 import { Authenticated, Public } from './access.decorator.js';
 import { AuthService, type Account } from './auth.service.js';
 import { LoginDto, LoginResponseDto, MeDto } from './dto/login.dto.js';
 import { LocalAuthGuard } from './local.strategy.js';
+
+/** A login body is two short strings: anything near this size is not one. */
+const LOGIN_BODY_LIMIT_BYTES = 4096;
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })
@@ -23,6 +27,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public('auth.login')
+  @BodyLimit(LOGIN_BODY_LIMIT_BYTES)
   @UseGuards(LocalAuthGuard)
   @ApiOperation({ summary: 'Exchange username and password for a short-lived bearer token' })
   @ApiOkResponse({ type: LoginResponseDto })

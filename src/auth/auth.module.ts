@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JWT_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
+import { DenialSummaryService } from './denial-summary.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionService } from './session.service.js';
 
@@ -36,6 +37,7 @@ import { SessionService } from './session.service.js';
     AuthService,
     SessionService,
     LoginThrottleService,
+    DenialSummaryService,
     JwtStrategy,
     LocalStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },

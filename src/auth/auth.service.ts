@@ -8,6 +8,7 @@ import type { AuthenticatedPrincipal, RequestContext } from '../common/request-c
 import { AppConfig } from '../config/app-config.js';
 import type { Role } from '../policy/index.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
+import { DenialSummaryService } from './denial-summary.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 
 export interface TokenPayload {
@@ -35,6 +36,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
     private readonly throttle: LoginThrottleService,
+    private readonly denials: DenialSummaryService,
     private readonly config: AppConfig,
   ) {}
 
@@ -45,7 +47,8 @@ export class AuthService implements OnApplicationBootstrap {
 
   /**
    * Checks credentials. An unknown user, a wrong password and a disabled account all give the same 401
-   * after the same work; repeated failures are throttled (429 with Retry-After). Failures are audited.
+   * after the same work; repeated failures are throttled (429 with Retry-After): each attempt is counted
+   * before its password is checked (see LoginThrottleService). Failures are audited.
    */
   async verifyCredentials(ctx: RequestContext, username: string, password: string): Promise<Account> {
     const [row] = (await this.dataSource.query(
@@ -58,22 +61,23 @@ export class AuthService implements OnApplicationBootstrap {
       ? {}
       : { attemptedUsernameHash: this.audit.attemptedUsername(username) };
 
-    const retryAfter = await this.throttle.retryAfter(username, ctx.ip);
-    if (retryAfter > 0) {
-      await this.audit.recordAlone(ctx, {
+    const decision = await this.throttle.begin(username, ctx.ip);
+    if (!decision.allowed) {
+      // Refused before any password check; a flood of these is summarised per client, not one event each.
+      await this.denials.deny(ctx, {
         action: 'auth.login',
-        outcome: 'denied',
+        reason: 'throttled',
         actor,
-        details: { reason: 'throttled', retryAfterSeconds: retryAfter, ...attempted },
+        details: { retryAfterSeconds: decision.retryAfterSeconds, ...attempted },
       });
       throw new DomainError('LOGIN_THROTTLED', 'Too many failed login attempts; try again later', {
-        'Retry-After': String(retryAfter),
+        'Retry-After': String(decision.retryAfterSeconds),
       });
     }
+    await this.throttle.wait(decision);
 
     const valid = await verifyPassword(row?.password_hash ?? (await dummyPasswordHash()), password);
     if (!row || !valid || row.disabled) {
-      await this.throttle.recordFailure(username, ctx.ip);
       await this.audit.recordAlone(ctx, {
         action: 'auth.login',
         outcome: 'denied',
@@ -82,7 +86,7 @@ export class AuthService implements OnApplicationBootstrap {
       });
       throw new DomainError('INVALID_CREDENTIALS', INVALID_CREDENTIALS);
     }
-    await this.throttle.recordSuccess(username, ctx.ip);
+    await this.throttle.succeeded(decision.attempt);
     return { id: row.id, role: row.role };
   }
 

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { validationFailed } from '../common/errors.js';
+import { parseTimestamp, toTimestamp } from '../common/timestamp.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import type { BlindIndexField } from '../crypto/index.js';
 import { CaseTransaction } from './case-transaction.service.js';
@@ -23,8 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isCursor = (v: unknown): v is Cursor =>
   Array.isArray(v) &&
   (v.length === 2 || (v.length === 3 && (CASE_SORTS as readonly unknown[]).includes(v[2]))) &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
+  parseTimestamp(v[0]) !== null &&
   typeof v[1] === 'string' &&
   UUID.test(v[1]);
 
@@ -130,12 +130,12 @@ export class CaseSearchService {
     if (query.pseudonym !== undefined)
       qb.andWhere('c.pseudonym = :pseudonym', { pseudonym: query.pseudonym });
     if (query.updatedSince !== undefined) {
-      qb.andWhere('c.updated_at >= :updatedSince', { updatedSince: new Date(query.updatedSince) });
+      qb.andWhere('c.updated_at >= :updatedSince', { updatedSince: toTimestamp(query.updatedSince) });
     }
     const order = SORT_SQL[sort];
     if (after !== null) {
       qb.andWhere(`(${order.sql}, c.id) ${order.desc ? '<' : '>'} (:afterAt, :afterId)`, {
-        afterAt: new Date(after[0]),
+        afterAt: toTimestamp(after[0]),
         afterId: after[1],
       });
     }

@@ -30,6 +30,7 @@ export const ERRORS = {
   AGGREGATE_TOO_COMPLEX: { status: 422, auditReason: 'protection_time_budget' },
   LOGIN_THROTTLED: { status: 429 },
   DUPLICATE_LOOKUPS_THROTTLED: { status: 429 },
+  RATE_LIMITED: { status: 429 },
 } as const satisfies Record<string, { status: number; auditReason?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

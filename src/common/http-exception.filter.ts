@@ -1,11 +1,37 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailability } from './database-errors.js';
 import { DomainError, statusOf } from './errors.js';
 import { errorBody } from './error-response.js';
 
+/** Seconds a client is asked to wait when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** No message is longer: a client may send thousands of bad fields, and the answer need not list them all. */
+export const MAX_MESSAGE_LENGTH = 600;
+
 /**
- * The one place where errors become HTTP responses: domain errors by code, framework HTTP errors by status,
- * anything else a bare 500 with the request id (details only in the log).
+ * Fastify's own client errors, by code, with fixed messages: Fastify's messages may quote the request
+ * (the content type, a fragment of the body).
+ */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: request bodies are application/json',
+  FST_ERR_CTP_INVALID_TYPE: 'Unsupported content type: request bodies are application/json',
+  FST_ERR_CTP_EMPTY_TYPE: 'Unsupported content type: request bodies are application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The body is too large for this route',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Validation failed: the body is empty',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Validation failed: the body is not valid JSON',
+};
+
+export const capMessage = (message: string): string =>
+  message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
+
+/**
+ * The one place where errors become HTTP responses: domain errors by code, an unavailable database as 503
+ * with Retry-After, framework HTTP errors by status, anything else a bare 500 with the request id (details
+ * only in the log). Also Fastify's error handler (Nest installs it), so errors of body parsing, rate limiting
+ * and hooks get the same shape.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -14,19 +40,32 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, message, headers } = describeError(exception);
-    if (status >= 500) request.log.error({ err: exception }, 'request failed');
+    if (status >= 500 && status !== 503) request.log.error({ err: exception }, 'request failed');
+    else if (status === 503) request.log.warn({ err: exception }, 'database unavailable');
+    if (reply.sent) return;
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-    void reply.status(status).send(errorBody(status, message, String(request.id)));
+    void reply.status(status).send(errorBody(status, capMessage(message), String(request.id)));
   }
 }
 
-function describeError(exception: unknown): {
+export function describeError(exception: unknown): {
   status: number;
   message: string;
   headers: Record<string, string>;
 } {
   if (exception instanceof DomainError) {
     return { status: statusOf(exception.code), message: exception.message, headers: exception.headers };
+  }
+  const unavailable = databaseUnavailability(exception);
+  if (unavailable !== null) {
+    return {
+      status: 503,
+      message:
+        unavailable === 'timeout'
+          ? 'The database did not answer in time; retry later'
+          : 'The database is unavailable; retry later',
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -35,23 +74,22 @@ function describeError(exception: unknown): {
       typeof response === 'object' && response !== null && 'message' in response
         ? (response as { message: unknown }).message
         : exception.message;
-    const text = Array.isArray(raw) ? raw.join('; ') : String(raw);
+    const text = Array.isArray(raw) ? raw.slice(0, 10).join('; ') : String(raw);
     // The router's 404 ("Cannot GET /v1/x?givenName=...") must not echo the query string.
     const message = status === 404 ? text.replace(/\?.*$/s, '') : text;
     return { status, message: status >= 500 ? 'Internal server error' : message, headers: {} };
   }
-  const status = frameworkStatus(exception);
-  if (status !== undefined && status >= 400 && status < 500) {
-    return { status, message: (exception as Error).message, headers: {} };
-  }
+  const framework = frameworkError(exception);
+  if (framework !== undefined) return { ...framework, headers: {} };
   return { status: 500, message: 'Internal server error', headers: {} };
 }
 
-/** Fastify's own client errors (bad JSON, body too large, unsupported media type) carry a statusCode and a FST_ code. */
-function frameworkStatus(exception: unknown): number | undefined {
+/** Fastify's client errors (bad JSON, body too large, unsupported media type) carry a statusCode 4xx. */
+function frameworkError(exception: unknown): { status: number; message: string } | undefined {
   if (typeof exception !== 'object' || exception === null) return undefined;
   const { statusCode, code } = exception as { statusCode?: unknown; code?: unknown };
-  if (typeof statusCode === 'number' && typeof code === 'string' && code.startsWith('FST_'))
-    return statusCode;
-  return undefined;
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  const known = typeof code === 'string' ? FRAMEWORK_MESSAGES[code] : undefined;
+  const status = code === 'FST_ERR_CTP_EMPTY_TYPE' ? 415 : statusCode;
+  return { status, message: known ?? errorBody(status, '', '').error };
 }

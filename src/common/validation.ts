@@ -28,8 +28,15 @@ export const VALIDATION_OPTIONS = {
   validationError: { target: false, value: false },
 } as const;
 
-export const validationException = (errors: ValidationError[]): DomainError =>
-  validationFailed(`Validation failed: ${describeValidationErrors(errors).join('; ')}`);
+/** At most this many problems are listed; the rest are counted ("and 4,990 more"). */
+const MAX_LISTED = 10;
+
+export function validationException(errors: ValidationError[]): DomainError {
+  const problems = describeValidationErrors(errors);
+  const listed = problems.slice(0, MAX_LISTED).join('; ');
+  const more = problems.length > MAX_LISTED ? `; and ${problems.length - MAX_LISTED} more` : '';
+  return validationFailed(`Validation failed: ${listed}${more}`);
+}
 
 /**
  * Every body, query and parameter goes through assertSafeInput first (reserved keys and NUL characters are

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import { describeStartupError } from '../common/startup-error.js';
 import { AppConfig } from './app-config.js';
 import { ConfigError } from './env.schema.js';
 
 /**
  * Entry points (service and CLI commands): read a local .env when present (real environment variables
  * win), validate the configuration, run `main`; a bad variable or a failure ends the process with a
- * one-line message (no stack, no values).
+ * one-line message saying what failed and what to do (no stack, no values).
  */
 export function runCommand(name: string, main: (config: AppConfig) => Promise<void>): void {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -17,7 +18,7 @@ export function runCommand(name: string, main: (config: AppConfig) => Promise<vo
     process.exit(1);
   }
   main(config).catch((error: unknown) => {
-    process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${name} failed: ${describeStartupError(error)}\n`);
     process.exit(1);
   });
 }

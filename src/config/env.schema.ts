@@ -1,7 +1,41 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * Which proxies may set X-Forwarded-For: `false` (none, the default), a hop count (`1`: the nearest proxy),
+ * or a comma-separated list of addresses and CIDR ranges. `true` (trust anyone) is refused: any client could
+ * then choose its own address and escape per-client throttling.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((v, ctx): false | number | string[] => {
+    if (v === 'false' || v === '') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !isAddressOrRange(e));
+    if (v === 'true' || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be false, a hop count, or a comma-separated list of proxy addresses or CIDR ranges (true would trust any client)',
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
 
 const optionalString = z
   .string()
@@ -19,15 +53,24 @@ export const envSchema = z.object({
   PORT: int(1, 65535, 3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024, 1024 * 1024),
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUST_PROXY: trustProxy,
+  REQUEST_TIMEOUT_MS: int(1000, 600_000, 30_000),
+  HEADERS_TIMEOUT_MS: int(1000, 600_000, 10_000),
+  KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 5_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 10_000),
+  RATE_LIMIT_PER_ACCOUNT: int(100, 1_000_000, 200),
+  RATE_LIMIT_PER_CLIENT: int(10, 1_000_000, 100),
+  RATE_LIMIT_WINDOW_MS: int(100, 3_600_000, 1_000),
+  DENIAL_SUMMARY_SECONDS: int(1, 3600, 60),
 
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   DATABASE_RUNTIME_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/pg'),
-  EMBEDDED_DB_PORT: int(1024, 65535, 54329),
+  /** Unset: a free port is chosen at each start. */
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(1024).max(65535).optional(),
+  DB_POOL_SIZE: int(1, 500, 20),
+  DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
 
   /** Two-person rule for accounts with access to identity; unset: on in production, off otherwise. */
   TWO_PERSON_RULE: z
@@ -70,6 +113,9 @@ export const envSchema = z.object({
   EXPORT_SCRYPT_WORK_FACTOR: int(10, 22, 18),
   DUPLICATE_HINT_EMBARGO_HOURS: int(0, 24 * 30, 24),
   DUPLICATE_LOOKUPS_PER_MINUTE: int(1, 1000, 10),
+  /** Failures of one account from all clients after which each further attempt is delayed (never refused). */
+  LOGIN_ACCOUNT_DELAY_AFTER: int(1, 100_000, 20),
+  LOGIN_ACCOUNT_DELAY_MAX_MS: int(0, 60_000, 4_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

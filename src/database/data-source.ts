@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations.js';
 
@@ -18,12 +19,45 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
   } as DataSourceOptions;
 }
 
-/** Runs pending migrations as the owner role (the role named in DATABASE_URL). */
-export async function runMigrations(ownerUrl: string): Promise<void> {
-  const owner = new DataSource(dataSourceOptions(ownerUrl));
+/**
+ * A pg client that never throws an unhandled 'error' event. pg-pool listens for errors only on idle clients;
+ * a checked-out client whose backend is terminated (pg_terminate_backend, a restart) between two statements
+ * of a transaction emits 'error' with no listener, which would crash the process. The statement in progress
+ * still fails through its own callback, and the pool discards the broken client when it is released.
+ */
+class ResilientClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
+export interface PoolSettings {
+  /** Connections of the runtime pool. */
+  size: number;
+  /** How long a request waits for a connection (pool acquire and connect) before it fails (then 503). */
+  connectTimeoutMs: number;
+  /** Longest statement; a longer one is cancelled by PostgreSQL (then 503). */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_POOL: PoolSettings = { size: 20, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 };
+
+/** Runs pending migrations as the owner role (the role named in DATABASE_URL); returns the names applied. */
+export async function runMigrations(
+  ownerUrl: string,
+  connectTimeoutMs = DEFAULT_POOL.connectTimeoutMs,
+): Promise<string[]> {
+  const owner = new DataSource(
+    dataSourceOptions(ownerUrl, {
+      poolSize: 1,
+      extra: { Client: ResilientClient, connectionTimeoutMillis: connectTimeoutMs },
+    }),
+  );
   await owner.initialize();
   try {
-    await owner.runMigrations({ transaction: 'each' });
+    const applied = await owner.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
   } finally {
     await owner.destroy();
   }
@@ -33,14 +67,21 @@ export async function runMigrations(ownerUrl: string): Promise<void> {
  * The application's connection. With DATABASE_RUNTIME_URL, that login role is used as is (it should be a
  * member of ctr_app). Otherwise the owner's credentials are used with the session role set to ctr_app at
  * connection start, so every query runs with ctr_app's privileges only (e.g. INSERT and SELECT on audit events).
+ * Nothing waits forever: acquiring a connection, a statement and an idle transaction are all bounded.
  */
 export function createRuntimeDataSource(
   ownerUrl: string,
   runtimeUrl: string | undefined,
+  pool: PoolSettings = DEFAULT_POOL,
   entities: DataSourceOptions['entities'] = [],
 ): DataSource {
-  if (runtimeUrl) return new DataSource(dataSourceOptions(runtimeUrl, { poolSize: 20, entities }));
-  return new DataSource(
-    dataSourceOptions(ownerUrl, { poolSize: 20, entities, extra: { options: `-c role=${RUNTIME_ROLE}` } }),
-  );
+  const extra = {
+    Client: ResilientClient,
+    connectionTimeoutMillis: pool.connectTimeoutMs,
+    statement_timeout: pool.statementTimeoutMs,
+    idle_in_transaction_session_timeout: Math.max(pool.statementTimeoutMs, 10_000),
+    keepAlive: true,
+    ...(runtimeUrl ? {} : { options: `-c role=${RUNTIME_ROLE}` }),
+  };
+  return new DataSource(dataSourceOptions(runtimeUrl ?? ownerUrl, { poolSize: pool.size, entities, extra }));
 }

@@ -1,6 +1,7 @@
 import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.js';
 import { Cases1795880000000 } from '../../migrations/1795880000000-Cases.js';
 import { AuditChainV21796100000000 } from '../../migrations/1796100000000-AuditChainV2.js';
+import { Robustness1796200000000 } from '../../migrations/1796200000000-Robustness.js';
 import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
 import { TwoPersonRule1796300000001 } from '../../migrations/1796300000001-TwoPersonRule.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   Platform1795870000000,
   Cases1795880000000,
   AuditChainV21796100000000,
+  Robustness1796200000000,
   KeyEpochs1796300000000,
   TwoPersonRule1796300000001,
   Workflows1796500000000,

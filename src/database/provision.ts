@@ -16,17 +16,20 @@ const EMBEDDED_DATABASE = 'ctr';
 /** DATABASE_URL when set; otherwise an embedded PostgreSQL persisting under EMBEDDED_DB_DIR. */
 export async function provisionDatabase(env: Env, logger: Logger): Promise<DatabaseTarget> {
   if (env.DATABASE_URL) return { ownerUrl: env.DATABASE_URL, runtimeUrl: env.DATABASE_RUNTIME_URL };
-  logger.info(
-    { dir: env.EMBEDDED_DB_DIR, port: env.EMBEDDED_DB_PORT },
-    'DATABASE_URL unset: starting embedded PostgreSQL',
-  );
+  logger.info({ dir: env.EMBEDDED_DB_DIR }, 'DATABASE_URL unset: starting embedded PostgreSQL');
   const embedded = await startEmbeddedPostgres({
     dir: env.EMBEDDED_DB_DIR,
     port: env.EMBEDDED_DB_PORT,
     persistent: true,
     onLog: (line) => logger.debug({ component: 'embedded-postgres' }, line),
   });
-  await createDatabaseIfMissing(embedded.urlFor('postgres'), EMBEDDED_DATABASE);
+  logger.info({ dir: env.EMBEDDED_DB_DIR, port: embedded.port }, 'embedded PostgreSQL ready');
+  try {
+    await createDatabaseIfMissing(embedded.urlFor('postgres'), EMBEDDED_DATABASE);
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
   return { ownerUrl: embedded.urlFor(EMBEDDED_DATABASE), embedded };
 }
 

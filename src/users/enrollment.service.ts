@@ -28,17 +28,19 @@ export class EnrollmentService {
   async enroll(ctx: RequestContext, input: EnrollDto): Promise<void> {
     const username = input.username.toLowerCase();
     const throttleKey = `enroll:${username}`;
-    const retryAfter = await this.throttle.retryAfter(throttleKey, ctx.ip);
-    if (retryAfter > 0) {
+    // Counted before the codes are checked (atomic: parallel guesses check at most the limit).
+    const decision = await this.throttle.begin(throttleKey, ctx.ip);
+    if (!decision.allowed) {
       await this.audit.recordAlone(ctx, {
         action: 'user.enroll',
         outcome: 'denied',
-        details: { reason: 'throttled', retryAfterSeconds: retryAfter },
+        details: { reason: 'throttled', retryAfterSeconds: decision.retryAfterSeconds },
       });
       throw new DomainError('LOGIN_THROTTLED', 'Too many failed attempts; try again later', {
-        'Retry-After': String(retryAfter),
+        'Retry-After': String(decision.retryAfterSeconds),
       });
     }
+    await this.throttle.wait(decision);
     const [row] = (await this.dataSource.query(
       `SELECT u.id, u.role, e.requester_code_hash, e.approver_code_hash
          FROM users u JOIN user_enrollments e ON e.user_id = u.id
@@ -51,7 +53,6 @@ export class EnrollmentService {
     );
     const approverOk = timingSafeEqualStrings(sha256Hex(input.approverCode), row?.approver_code_hash ?? '');
     if (!row || !requesterOk || !approverOk) {
-      await this.throttle.recordFailure(throttleKey, ctx.ip);
       await this.audit.recordAlone(ctx, {
         action: 'user.enroll',
         outcome: 'denied',
@@ -81,6 +82,6 @@ export class EnrollmentService {
         resourceId: row.id,
       });
     });
-    await this.throttle.recordSuccess(throttleKey, ctx.ip);
+    await this.throttle.succeeded(decision.attempt);
   }
 }

@@ -47,7 +47,11 @@ export async function startServiceTier(env: Record<string, string> = {}): Promis
   });
   const database = await openDatabase(config.env, pino({ level: 'silent' }), ENTITIES);
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database.dataSource), CasesModule],
+    imports: [
+      ConfigModule.forRoot(config),
+      DatabaseModule.forRoot(database.dataSource, database.probe),
+      CasesModule,
+    ],
   }).compile();
   await moduleRef.init();
   const db = new pg.Client({ connectionString: url.toString() });

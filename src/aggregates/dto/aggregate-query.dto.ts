@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -138,7 +139,8 @@ export class AggregateQueryDto {
   dimensions!: Dimension[];
 
   @ApiPropertyOptional({ type: AggregateFiltersDto })
-  @IsOptional()
+  // Absent is no filter; null is not an object (IsOptional would let it through to the service).
+  @ValidateIf((_, value) => value !== undefined)
   @IsObject()
   @ValidateNested()
   @Type(() => AggregateFiltersDto)

@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -14,17 +13,18 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsTimestamp } from '../../common/timestamp.js';
 import { AUDIT_ACTIONS } from '../audit-actions.js';
 
 export class AuditRangeQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive lower bound of `at`' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive upper bound of `at`' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   to?: string;
 }
 

@@ -5,7 +5,6 @@ import {
   IsDefined,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -16,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsTimestamp } from '../../common/timestamp.js';
 import { IsIsoDate, IsNotInFuture } from '../../common/validators.js';
 import { CaseAttributesBody, Present, PresentNonNull } from './attribute-properties.js';
 import { HasNoControlCharacters, IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
@@ -258,6 +258,6 @@ export class ListCasesQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Cases updated at or after this instant' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   updatedSince?: string;
 }

@@ -1,0 +1,76 @@
+/**
+ * Database errors that say the database is unreachable, restarting, overloaded or too slow, rather than that
+ * the request was wrong: they become 503 with Retry-After (never 500), and the access guard must not read
+ * them as a bad token.
+ */
+
+/** SQLSTATEs of a database that cannot serve now (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+const UNAVAILABLE_SQLSTATE = [
+  /^08/, // connection exception
+  /^57P0[1-5]$/, // admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now, ...
+  /^53/, // insufficient resources: too_many_connections, out of memory, disk full
+  /^57014$/, // query_canceled: statement_timeout
+  /^40001$/, // serialization_failure
+  /^40P01$/, // deadlock_detected
+  /^25006$/, // read_only_sql_transaction: a standby after a fail-over
+  /^55P03$/, // lock_not_available: lock_timeout
+];
+
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** Messages of node-postgres and TypeORM for a lost or unobtainable connection (they carry no code). */
+const UNAVAILABLE_MESSAGE = [
+  /^timeout exceeded when trying to connect/, // pool acquire timeout (connectionTimeoutMillis)
+  /^Connection terminated/,
+  /^Query read timeout/,
+  /is not queryable/,
+  /^Cannot use a pool after calling end/,
+  /^Client has already been connected/,
+];
+
+/**
+ * TypeORM's: the pool is not (or no longer) connected; or the transaction's connection died and TypeORM
+ * released its query runner, so the transaction's next statement cannot run.
+ */
+const UNAVAILABLE_NAME = new Set([
+  'CannotExecuteNotConnectedError',
+  'ConnectionIsNotSetError',
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
+
+/** What kind of unavailability, for the message; null when the error is not one. */
+export function databaseUnavailability(error: unknown): 'timeout' | 'unavailable' | null {
+  const seen = new Set<unknown>();
+  for (let e = error; typeof e === 'object' && e !== null && !seen.has(e);) {
+    seen.add(e);
+    const { code, message, name } = e as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof code === 'string') {
+      if (code === '57014') return 'timeout';
+      if (UNAVAILABLE_SQLSTATE.some((re) => re.test(code)) && /^[0-9A-Z]{5}$/.test(code))
+        return 'unavailable';
+      if (UNAVAILABLE_ERRNO.has(code)) return 'unavailable';
+    }
+    if (typeof name === 'string' && UNAVAILABLE_NAME.has(name)) return 'unavailable';
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.some((re) => re.test(message))) {
+      return /timeout/.test(message) ? 'timeout' : 'unavailable';
+    }
+    const next = e as { driverError?: unknown; cause?: unknown; errors?: unknown };
+    e =
+      next.driverError ??
+      next.cause ??
+      (Array.isArray(next.errors) ? (next.errors as unknown[])[0] : undefined);
+  }
+  return null;
+}
+
+export const isDatabaseUnavailable = (error: unknown): boolean => databaseUnavailability(error) !== null;
