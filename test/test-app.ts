@@ -29,6 +29,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Boot a second replica on the same database (same keys), as behind a load balancer. */
   replicaOf?: TestApp;
+  /** A superuser URL of another cluster than the shared test cluster (e.g. one a test stops and restarts). */
+  adminUrl?: string;
 }
 
 export function testKeys(): Record<string, string> {
@@ -68,7 +70,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const adminUrl = process.env.TEST_ADMIN_URL;
+  const adminUrl = options.adminUrl ?? process.env.TEST_ADMIN_URL;
   if (!adminUrl) throw new Error('TEST_ADMIN_URL is not set: run e2e tests through jest (global setup)');
   let databaseUrl = options.replicaOf?.databaseUrl;
   if (!databaseUrl) {
