@@ -44,8 +44,8 @@ describe('the service process (resilience)', () => {
     ...extra,
   });
 
-  const spawn = (env: Record<string, string>) => {
-    const service = spawnService(main, env);
+  const spawn = (env: Record<string, string>, script = main) => {
+    const service = spawnService(script, env);
     started.push(service);
     return service;
   };
@@ -99,6 +99,19 @@ describe('the service process (resilience)', () => {
     expect(answers.every((a) => a.body.username === 'admin')).toBe(true);
     expect(await service.exited).toBe(0);
     expect(service.output()).toContain('shut down cleanly');
+  }, 60_000);
+
+  it('npm run admin:create makes the first admin of a fresh database (password from the environment), once', async () => {
+    const command = path.join(path.dirname(main), 'users', 'admin-create-command.js');
+    const env = await baseEnv({ DATABASE_URL: await freshDatabaseUrl(), ADMIN_USERNAME: 'root-admin' });
+    delete (env as Record<string, string>).BOOTSTRAP_ADMIN_PASSWORD;
+    const first = spawn({ ...env, ADMIN_PASSWORD: 'a-long-admin-password-42' }, command);
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('admin account "root-admin" created');
+    expect(first.output()).not.toContain('a-long-admin-password-42');
+    const again = spawn({ ...env, ADMIN_PASSWORD: 'a-long-admin-password-42' }, command);
+    expect(await again.exited).toBe(1);
+    expect(again.output()).toContain('an admin account already exists');
   }, 60_000);
 
   it('start-up failures say what is wrong: port in use, database unreachable', async () => {
