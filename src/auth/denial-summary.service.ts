@@ -4,8 +4,10 @@ import type { AuditAction, AuditDetails, DenialReason } from '../audit/audit-act
 import type { RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
 
-/** Distinct denials of one client audited one by one per interval; beyond, they are only counted. */
-export const IMMEDIATE_PER_CLIENT = 10;
+/** Denials of one client audited one by one per interval; beyond, they are only counted. */
+export const IMMEDIATE_PER_CLIENT = 50;
+/** Kinds (action, reason, named account) counted apart per client and interval; beyond, one per action. */
+const KINDS_PER_CLIENT = 20;
 /** Tracked (client, denial) pairs per interval; beyond, denials are counted under one pair per action. */
 const MAX_ENTRIES = 10_000;
 const ANY_CLIENT = '*';
@@ -20,20 +22,20 @@ export interface UnauthenticatedDenial {
 }
 
 interface Entry {
-  ctx: RequestContext;
+  key: string;
   denial: UnauthenticatedDenial;
-  /** Denials counted since the last audited event of this pair. */
+  /** Denials counted (not yet audited) in this interval. */
   repeats: number;
-  /** The repeats' first request, named by the summary event. */
-  firstRepeat: RequestContext | null;
+  /** The first counted request, named by the summary event. */
+  firstRepeat: RequestContext;
 }
 
 /**
  * Audit of denials to callers without a valid token (missing or forged token, throttled login), which a
- * script can send by the thousand: the first of each kind from a client in an interval is audited at once;
- * identical ones that follow are counted and audited as one summary event per interval
- * (`details: {reason, deniedCount, windowSeconds}`). A client gets at most IMMEDIATE_PER_CLIENT immediate
- * events per interval, so varying the route or the name does not flood the log either. Authenticated
+ * script can send by the thousand: a client's first IMMEDIATE_PER_CLIENT denials in an interval are audited
+ * one by one; identical ones after that are counted and audited as one summary event per kind and interval
+ * (`details: {reason, deniedCount, windowSeconds}`); varying the route or the name does not flood the log
+ * either (kinds per client are bounded). Authenticated
  * denials never come here: they are audited one by one. Counts are per replica; a replica shutting down
  * writes its pending summaries first.
  */
@@ -42,6 +44,7 @@ export class DenialSummaryService implements OnModuleInit, OnApplicationShutdown
   private readonly logger = new Logger('DenialSummary');
   private entries = new Map<string, Entry>();
   private immediate = new Map<string, number>();
+  private kinds = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly windowSeconds: number;
 
@@ -64,36 +67,37 @@ export class DenialSummaryService implements OnModuleInit, OnApplicationShutdown
 
   /** Audits the denial now, or counts it for the interval's summary. Throws if an immediate write fails. */
   async deny(ctx: RequestContext, denial: UnauthenticatedDenial): Promise<void> {
-    const kind = `${denial.action}\u0000${denial.reason}\u0000${denial.actor?.id ?? ''}`;
-    const key = `${ctx.ip}\u0000${kind}`;
-    const entry = this.entries.get(key);
-    if (entry) {
-      entry.repeats += 1;
-      entry.firstRepeat ??= ctx;
-      return;
-    }
     const audited = this.immediate.get(ctx.ip) ?? 0;
-    if (audited < IMMEDIATE_PER_CLIENT && this.entries.size < MAX_ENTRIES) {
+    if (audited < IMMEDIATE_PER_CLIENT) {
       this.immediate.set(ctx.ip, audited + 1);
-      this.entries.set(key, { ctx, denial, repeats: 0, firstRepeat: null });
       await this.audit.recordAlone(ctx, this.event(denial, denial.details ?? {}));
       return;
     }
-    // Over the client's budget (or the map is full): counted under the client (or any client) and action.
-    const client = this.entries.size < MAX_ENTRIES ? ctx.ip : ANY_CLIENT;
-    const overflowKey = `${client}\u0000${denial.action}\u0000${denial.reason}\u0000`;
-    const overflow = this.entries.get(overflowKey);
-    if (overflow) {
-      overflow.repeats += 1;
-      overflow.firstRepeat ??= ctx;
-    } else {
-      this.entries.set(overflowKey, {
-        ctx,
-        denial: { action: denial.action, reason: denial.reason },
-        repeats: 1,
-        firstRepeat: ctx,
-      });
+    // Over the client's budget: counted per kind. A client naming ever new accounts (throttled logins) gets
+    // at most KINDS_PER_CLIENT kinds with their account; beyond, and when the map is full, kinds collapse.
+    const kinds = this.kinds.get(ctx.ip) ?? 0;
+    const full = this.entries.size >= MAX_ENTRIES;
+    const withActor = !full && kinds < KINDS_PER_CLIENT;
+    const key = [
+      full ? ANY_CLIENT : ctx.ip,
+      denial.action,
+      denial.reason,
+      withActor ? (denial.actor?.id ?? '') : '*',
+    ].join('\u0000');
+    const entry = this.entries.get(key);
+    if (entry) {
+      entry.repeats += 1;
+      return;
     }
+    if (!full) this.kinds.set(ctx.ip, kinds + 1);
+    this.entries.set(key, {
+      key,
+      denial: withActor
+        ? { action: denial.action, reason: denial.reason, actor: denial.actor }
+        : { action: denial.action, reason: denial.reason },
+      repeats: 1,
+      firstRepeat: ctx,
+    });
   }
 
   /** Writes one summary event per pair with repeats, and starts a new interval. */
@@ -101,8 +105,8 @@ export class DenialSummaryService implements OnModuleInit, OnApplicationShutdown
     const entries = this.entries;
     this.entries = new Map();
     this.immediate = new Map();
+    this.kinds = new Map();
     for (const entry of entries.values()) {
-      if (entry.repeats === 0 || entry.firstRepeat === null) continue;
       try {
         await this.audit.recordAlone(
           entry.firstRepeat,
@@ -117,10 +121,9 @@ export class DenialSummaryService implements OnModuleInit, OnApplicationShutdown
   }
 
   private merge(entry: Entry): void {
-    const key = `${entry.ctx.ip}\u0000${entry.denial.action}\u0000${entry.denial.reason}\u0000${entry.denial.actor?.id ?? ''}`;
-    const current = this.entries.get(key);
+    const current = this.entries.get(entry.key);
     if (current) current.repeats += entry.repeats;
-    else this.entries.set(key, entry);
+    else this.entries.set(entry.key, entry);
   }
 
   private event(denial: UnauthenticatedDenial, details: AuditDetails): AuditEventInput {

@@ -171,7 +171,8 @@ describe('database faults (resilience)', () => {
     await cluster.stop();
     try {
       const failures: string[] = [];
-      for (const { method, path } of routes) {
+      // Routes that need no database (a published key) may answer as usual.
+      for (const { method, path } of routes.filter((r) => !r.path.endsWith('/public-key'))) {
         for (const token of [caseworker.token, auditor.token, admin]) {
           const agent = t.http();
           const res = await agent[method as 'get'](path)
