@@ -88,7 +88,9 @@ describe('UpdateCaseDto', () => {
     [{ subject: null }, 'subject'],
     [{ exploitationTypes: null }, 'exploitationTypes'],
     [{ registrationDate: '2021-13-01' }, 'registrationDate'],
-    [{ subject: { familyName: 'X' } }, 'subject.givenName'],
+    // PATCH merges subject (RFC 7396): a subject without givenName keeps the stored one; null cannot remove it.
+    [{ subject: { familyName: 'X' } }, 'valid'],
+    [{ subject: { givenName: null } }, 'subject.givenName'],
   ])('%j → %s', async (body, expected) => {
     const message = await messageOf(UpdateCaseDto, body);
     if (expected === 'valid') expect(message).toBe('valid');
