@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logging.js';
 import { runCommand } from '../config/command.js';
 import { openDatabase } from '../database/open-database.js';
+import { ENTITIES } from '../entities.js';
 import { seedCases } from './seed.js';
 
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
@@ -46,7 +47,7 @@ runCommand('seed', async (config) => {
   });
   const cases = positiveInt('cases', values.cases, 10_000);
   const logger = createLogger({ level: config.env.LOG_LEVEL });
-  const { dataSource, close } = await openDatabase(config.env, logger);
+  const { dataSource, close } = await openDatabase(config.env, logger, ENTITIES);
   try {
     const result = await seedCases(dataSource, config, {
       cases,

@@ -1,0 +1,639 @@
+/**
+ * `npm run bench [-- --quick] [-- --database-url URL] [-- --profile]`: the service against raw PostgreSQL
+ * doing the same work, path by path, in one run (see bench/README.md).
+ *
+ * The service runs as its own process (dist/src/main.js) on an embedded PostgreSQL (or the given
+ * database), seeded with `npm run seed`'s generator. HTTP load comes from autocannon in another process
+ * (bench/load-http.ts), the raw baselines from pgbench, so neither shares the service's event loop.
+ * Results: bench/results/<date>.json and .md, and bench/results/latest.md.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
+import { contentHash } from '../src/audit/hash-chain.js';
+import { generateKeyBase64 } from '../src/crypto/index.js';
+import { startEmbeddedPostgres } from '../src/database/embedded.js';
+import { createDatabaseIfMissing } from '../src/database/provision.js';
+import { SyntheticCases } from '../src/seed/synthetic.js';
+import type { HttpLoadSpec, LoadResult } from './load-http.js';
+import { topFunctions } from './profile-top.js';
+
+const run = promisify(execFile);
+const ROOT = process.cwd();
+const PASSWORD = 'Bench-admin-password-7Qx!';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const QUICK = args.quick;
+const SECONDS = QUICK ? 4 : 10;
+
+interface Row {
+  path: string;
+  cases: number;
+  clients: number;
+  api: { perSecond: number; p50: number; p99: number };
+  raw?: { perSecond: number; p50: number; p99: number };
+  note?: string;
+}
+
+const rows: Row[] = [];
+let service: ChildProcess | undefined;
+const extras: Record<string, unknown> = {};
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+}
+
+// ---------------------------------------------------------------- database and service
+
+async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (args['database-url']) return { url: args['database-url'], stop: async () => undefined };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-'));
+  const port = 41000 + Math.floor(Math.random() * 9000);
+  const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, persistent: false });
+  await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
+  return {
+    url: embedded.urlFor('bench'),
+    stop: async () => {
+      await embedded.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    DATABASE_URL: dbUrl,
+    BOOTSTRAP_ADMIN_USERNAME: 'admin',
+    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    JWT_TTL_SECONDS: String(24 * 3600),
+    KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
+    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
+    FIELD_MASTER_KEY_ID: 'b1',
+    PSEUDONYM_KEY: generateKeyBase64(),
+    BLIND_INDEX_KEY: generateKeyBase64(),
+    JWT_SECRET: generateKeyBase64(),
+    AUDIT_CHAIN_KEY: generateKeyBase64(),
+  };
+}
+
+/** The service's JSON log lines (warnings and errors), kept for reading after a failed run. */
+const SERVICE_LOG = path.join(os.tmpdir(), 'ctr-bench-service.log');
+const PROFILE_DIR = path.join(ROOT, 'bench/results/profiles');
+
+async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+  // With --profile the service runs under the inspector's profiler, driven over IPC (bench/profiled-main.ts).
+  const main = args.profile ? 'dist-bench/bench/profiled-main.js' : 'dist/src/main.js';
+  const child = spawn(process.execPath, [main], {
+    env,
+    stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit', ...(args.profile ? (['ipc'] as const) : [])],
+  });
+  const base = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { child, base };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('service did not start');
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+}
+
+async function profiler(child: ChildProcess, cmd: 'start' | 'stop', file?: string): Promise<void> {
+  const done = new Promise((r) => child.once('message', r));
+  child.send({ cmd, file });
+  await done;
+}
+
+function rssMiB(child: ChildProcess): number {
+  const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function seed(env: NodeJS.ProcessEnv, cases: number, seedNumber: number): Promise<number> {
+  log(`seeding ${cases} cases (load ${loadAverage()})`);
+  const { stdout } = await run(
+    process.execPath,
+    [
+      'dist/src/seed/seed-command.js',
+      '--cases',
+      String(cases),
+      '--offices',
+      '10',
+      '--seed',
+      String(seedNumber),
+    ],
+    { env, maxBuffer: 1 << 24 },
+  );
+  const rate = Number(/\((\d+) cases\/s\)/.exec(stdout)?.[1] ?? 0);
+  log(stdout.trim());
+  return rate;
+}
+
+// ---------------------------------------------------------------- API helpers
+
+async function api<T>(base: string, method: string, url: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const login = async (base: string, username: string) =>
+  (
+    await api<{ accessToken: string }>(base, 'POST', '/v1/auth/login', undefined, {
+      username,
+      password: PASSWORD,
+    })
+  ).accessToken;
+
+let userCounter = 0;
+async function user(base: string, admin: string, role: string, officeId?: string): Promise<string> {
+  const username = `bench-${role}-${++userCounter}`;
+  const body: Record<string, unknown> = { username, password: PASSWORD, role };
+  if (officeId) body.officeId = officeId;
+  if (role === 'researcher') body.approvedUntil = '2099-12-31';
+  await api(base, 'POST', '/v1/users', admin, body);
+  return login(base, username);
+}
+
+async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
+  const file = path.join(os.tmpdir(), `ctr-bench-spec-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(spec));
+  const { stdout } = await run(process.execPath, ['dist-bench/bench/load-http.js', file], {
+    maxBuffer: 1 << 24,
+  });
+  const result = JSON.parse(stdout) as LoadResult;
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(
+      `${spec.method} ${spec.path}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`,
+    );
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- raw PostgreSQL (pgbench)
+
+async function pgbench(dbUrl: string, script: string, clients: number, seconds: number): Promise<LoadResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-pgbench-'));
+  const file = path.join(dir, 'script.sql');
+  fs.writeFileSync(file, script);
+  const url = new URL(dbUrl);
+  const { stdout } = await run(
+    'pgbench',
+    [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(clients),
+      '-j',
+      String(Math.min(clients, 2)),
+      '-T',
+      String(seconds),
+      '-f',
+      file,
+      '-l',
+      `--log-prefix=${path.join(dir, 'log')}`,
+      '-h',
+      url.hostname,
+      '-p',
+      url.port,
+      '-U',
+      decodeURIComponent(url.username),
+      url.pathname.slice(1),
+    ],
+    { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) }, maxBuffer: 1 << 24 },
+  );
+  const latencies: number[] = [];
+  for (const name of fs.readdirSync(dir).filter((f) => f.startsWith('log'))) {
+    for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+      const fields = line.split(' ');
+      if (fields.length >= 3) latencies.push(Number(fields[2]) / 1000);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  return {
+    perSecond: tps,
+    p50: at(0.5),
+    p99: at(0.99),
+    requests: latencies.length,
+    errors: 0,
+    non2xx: 0,
+    statusCodes: {},
+  };
+}
+
+const RAW_KEY_ID = 'raw-bench-copy';
+
+/**
+ * The raw baseline's audit row: audit_append with a constant content whose keyed content hash is computed
+ * here with the service's own function and key, so that the chain still verifies after raw runs.
+ */
+function auditAppend(chainKey: Buffer, actorId: string, action: string): string {
+  const hash = contentHash(chainKey, {
+    actorId,
+    actorRole: 'caseworker',
+    action,
+    resourceType: 'case',
+    resourceId: null,
+    outcome: 'allowed',
+    requestId: 'raw',
+    details: {},
+  });
+  return `SELECT audit_append('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, 'allowed', 'raw', '{}'::jsonb, '${hash}');`;
+}
+
+/** An INSERT of a copy of a real case row (same sizes of ciphertexts and arrays) under a new id. */
+async function rawInsertStatement(db: pg.Client, actorId: string): Promise<string> {
+  const { rows: cols } = await db.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+      WHERE attrelid = 'cases'::regclass AND attnum > 0 AND NOT attisdropped
+        AND attname NOT IN ('id', 'created_at', 'updated_at', 'erased_at') ORDER BY attnum`,
+  );
+  const select = cols
+    .map((c) => `quote_nullable("${c.name}"::text) || '::${c.type}' AS "${c.name}"`)
+    .join(', ');
+  const { rows } = await db.query<Record<string, string>>(
+    `SELECT ${select} FROM cases WHERE created_by = $1 LIMIT 1`,
+    [actorId],
+  );
+  // key_id marks the copies: their wrapped key is bound to the original's id, so they cannot be opened
+  // and are kept out of the ids the API reads.
+  const values = cols.map((c) =>
+    c.name === 'created_by' ? `:actor` : c.name === 'key_id' ? `'${RAW_KEY_ID}'` : rows[0][c.name],
+  );
+  return `INSERT INTO cases (id, ${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (gen_random_uuid(), ${values.join(', ')});`;
+}
+
+// ---------------------------------------------------------------- the run
+
+async function measure(
+  name: string,
+  cases: number,
+  clients: number,
+  apiSpec: HttpLoadSpec | null,
+  raw: { db: string; script: string } | null,
+  note?: string,
+): Promise<Row> {
+  log(`${name} at ${clients} clients (load ${loadAverage()})`);
+  const rawResult = raw ? await pgbench(raw.db, raw.script, clients, SECONDS) : undefined;
+  const profileFile = path.join(PROFILE_DIR, `${name.replace(/\W+/g, '-')}-${cases}-c${clients}.cpuprofile`);
+  if (args.profile && apiSpec && service) await profiler(service, 'start');
+  const apiResult = apiSpec
+    ? await httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS })
+    : undefined;
+  if (args.profile && apiSpec && service) {
+    fs.mkdirSync(PROFILE_DIR, { recursive: true });
+    await profiler(service, 'stop', profileFile);
+    log(topFunctions(profileFile, 12).join('\n'));
+  }
+  const pick = (r: LoadResult) => ({ perSecond: r.perSecond, p50: r.p50, p99: r.p99 });
+  const row: Row = {
+    path: name,
+    cases,
+    clients,
+    api: apiResult ? pick(apiResult) : { perSecond: 0, p50: 0, p99: 0 },
+    raw: rawResult ? pick(rawResult) : undefined,
+    note,
+  };
+  rows.push(row);
+  return row;
+}
+
+interface AggregateQuery {
+  name: string;
+  body: { dimensions: string[]; filters?: Record<string, unknown> };
+  sql: string;
+}
+
+const COLUMN: Record<string, string> = {
+  citizenship: 'citizenship',
+  gender: 'gender',
+  ageBroad: 'age_broad',
+  exploitationTypes: 'exploitation_types',
+};
+
+function aggregateSql(dimensions: string[], where: string): string {
+  const multi: string[] = dimensions.filter((d) => d === 'exploitationTypes');
+  const joins = multi
+    .map(
+      (d) =>
+        `CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.${COLUMN[d]}) = 0 THEN ARRAY['notSpecified'] ELSE c.${COLUMN[d]} END) AS u_${d}(v)`,
+    )
+    .join(' ');
+  const ref = (d: string) => (multi.includes(d) ? `u_${d}.v` : `c.${COLUMN[d]}`);
+  const sets = [dimensions.map(ref).join(', '), ...(dimensions.length > 1 ? dimensions.map(ref) : []), ''];
+  return `SELECT ${dimensions.map(ref).join(', ')}, count(DISTINCT c.id) AS n FROM cases c ${joins}
+           WHERE c.consent_research AND c.erased_at IS NULL ${where}
+           GROUP BY GROUPING SETS (${sets.map((s) => `(${s})`).join(', ')})`;
+}
+
+function aggregateQueries(): AggregateQuery[] {
+  const filters = {
+    yearOfRegistration: { gte: 2015 },
+    countryOfExploitation: ['RU', 'US', 'TH', 'MY', 'PH'],
+  };
+  const where = `AND c.year_of_registration >= 2015 AND c.country_of_exploitation = ANY('{RU,US,TH,MY,PH}')`;
+  const q = (name: string, dimensions: string[], filtered: boolean): AggregateQuery => ({
+    name: `${name}${filtered ? ', filtered' : ''}`,
+    body: filtered ? { dimensions, filters } : { dimensions },
+    sql: aggregateSql(dimensions, filtered ? where : ''),
+  });
+  return [
+    q('1 dim', ['citizenship'], false),
+    q('2 dims', ['citizenship', 'gender'], false),
+    q('3 dims', ['citizenship', 'gender', 'ageBroad'], false),
+    q('2 dims (multi-valued)', ['exploitationTypes', 'gender'], false),
+    q('2 dims', ['citizenship', 'gender'], true),
+    q('3 dims', ['citizenship', 'gender', 'ageBroad'], true),
+  ];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Each repetition is a different researcher (a repeated query may be answered from its stored answer). */
+async function aggregates(base: string, admin: string, db: pg.Client, cases: number): Promise<void> {
+  const repeats = QUICK ? 3 : 5;
+  const researchers = await Promise.all(
+    Array.from({ length: repeats }, () => user(base, admin, 'researcher')),
+  );
+  for (const query of aggregateQueries()) {
+    log(`aggregates ${query.name} at ${cases} cases`);
+    const rawMs: number[] = [];
+    const apiMs: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      let t0 = performance.now();
+      await db.query(query.sql);
+      rawMs.push(performance.now() - t0);
+      t0 = performance.now();
+      await api(base, 'POST', '/v1/aggregates/query', researchers[i], query.body);
+      apiMs.push(performance.now() - t0);
+    }
+    const api1 = median(apiMs);
+    const raw1 = median(rawMs);
+    rows.push({
+      path: `aggregate ${query.name}`,
+      cases,
+      clients: 1,
+      api: { perSecond: 1000 / api1, p50: api1, p99: Math.max(...apiMs) },
+      raw: { perSecond: 1000 / raw1, p50: raw1, p99: Math.max(...rawMs) },
+      note: 'latency ms: median of repeats (p50 column), max (p99 column)',
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const target = await database();
+  const port = 42000 + Math.floor(Math.random() * 9000);
+  const env = serviceEnv(target.url, port);
+  const seedRates: number[] = [];
+  try {
+    // Migrations and the bootstrap admin come from the service's own start-up.
+    ({ child: service } = await startService(env));
+    const base = `http://127.0.0.1:${port}`;
+    seedRates.push(await seed(env, 10_000, 1));
+
+    const admin = await login(base, 'admin');
+    const offices = await api<{ id: string; code: string }[]>(base, 'GET', '/v1/offices', admin);
+    const office = offices.find((o) => o.code === 'SEED-001');
+    if (!office) throw new Error('no seed office');
+    const caseworker = await user(base, admin, 'caseworker', office.id);
+    const auditor = await user(base, admin, 'auditor');
+
+    const db = new pg.Client({ connectionString: target.url });
+    db.on('error', () => undefined); // the cluster stops under it at the end
+    await db.connect();
+    const {
+      rows: [me],
+    } = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [`bench-caseworker-${1}`]);
+    const vars = (script: string) => script.replaceAll(':actor', `'${me.id}'::uuid`);
+    const chainKey = Buffer.from(env.AUDIT_CHAIN_KEY as string, 'base64');
+    const append = (action: string) => auditAppend(chainKey, me.id, action);
+
+    const generator = new SyntheticCases(4242);
+    const bodies = Array.from({ length: 2000 }, () => generator.next());
+    const familyNames = [...new Set(bodies.map((b) => b.subject.familyName).filter((n) => n !== undefined))];
+
+    const measurePaths = async (cases: number) => {
+      // create: insert case row + audit row
+      const createSpec: HttpLoadSpec = {
+        url: base,
+        method: 'POST',
+        path: '/v1/cases',
+        token: caseworker,
+        connections: 1,
+        seconds: SECONDS,
+        bodies,
+      };
+      const insert = await (async () => {
+        // A real row of this office to copy (the bench caseworker's first create gives one).
+        await api(base, 'POST', '/v1/cases', caseworker, bodies[0]);
+        return rawInsertStatement(db, me.id);
+      })();
+      const rawCreate = vars(`BEGIN;\n${insert}\n${append('case.create')}\nCOMMIT;\n`);
+      for (const clients of [1, 16]) {
+        await measure('create', cases, clients, createSpec, { db: target.url, script: rawCreate });
+      }
+
+      // read by id: SELECT + audit row
+      await db.query(`DROP TABLE IF EXISTS bench_ids`);
+      await db.query(
+        `CREATE TABLE bench_ids AS SELECT row_number() OVER () AS n, id FROM cases WHERE office_id = $1 AND erased_at IS NULL AND key_id <> '${RAW_KEY_ID}'`,
+        [office.id],
+      );
+      await db.query(`ALTER TABLE bench_ids ADD PRIMARY KEY (n)`);
+      const { rows: idRows } = await db.query<{ id: string }>(
+        `SELECT id FROM bench_ids ORDER BY n LIMIT 20000`,
+      );
+      const {
+        rows: [{ count }],
+      } = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM bench_ids`);
+      const rawRead = vars(
+        `\\set r random(1, ${count})\nBEGIN;\nSELECT * FROM cases WHERE id = (SELECT id FROM bench_ids WHERE n = :r) AND office_id = '${office.id}';\n${append('case.read')}\nCOMMIT;\n`,
+      );
+      const readSpec: HttpLoadSpec = {
+        url: base,
+        method: 'GET',
+        path: '/v1/cases/{id}',
+        token: caseworker,
+        connections: 1,
+        seconds: SECONDS,
+        ids: idRows.map((r) => r.id),
+      };
+      for (const clients of [1, 16, 32]) {
+        await measure('read by id', cases, clients, readSpec, { db: target.url, script: rawRead });
+      }
+
+      // blind-index search by family name: indexed SELECT of a page + audit row
+      await db.query(`DROP TABLE IF EXISTS bench_bis`);
+      await db.query(
+        `CREATE TABLE bench_bis AS SELECT row_number() OVER () AS n, bi FROM
+           (SELECT DISTINCT bi_family_name AS bi FROM cases WHERE created_by = $1 AND bi_family_name IS NOT NULL) d`,
+        [me.id],
+      );
+      const {
+        rows: [{ bis }],
+      } = await db.query<{ bis: number }>(`SELECT count(*)::int AS bis FROM bench_bis`);
+      const rawSearch = vars(
+        `\\set r random(1, ${bis})\nBEGIN;\nSELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT 51;\n${append('case.list')}\nCOMMIT;\n`,
+      );
+      await measure(
+        'blind-index search',
+        cases,
+        16,
+        {
+          url: base,
+          method: 'GET',
+          path: '/v1/cases?familyName={id}',
+          token: caseworker,
+          connections: 16,
+          seconds: SECONDS,
+          ids: familyNames.map(encodeURIComponent),
+        },
+        { db: target.url, script: rawSearch },
+      );
+
+      // ingest: create at 32 clients, cases/s over HTTP (no raw counterpart)
+      await measure('ingest (create)', cases, 32, createSpec, null, 'target ≥ 1,100 cases/s');
+      await aggregates(base, admin, db, cases);
+    };
+
+    await measure('read by id (warm-up)', 10_000, 16, null, null);
+    rows.pop();
+    await measurePaths(10_000);
+    extras.rssMiB10k = rssMiB(service);
+
+    if (!QUICK) {
+      seedRates.push(await seed(env, 90_000, 2));
+      await measurePaths(100_000);
+      extras.rssMiB100k = rssMiB(service);
+      seedRates.push(await seed(env, 900_000, 3));
+      await measurePaths(1_000_000);
+      extras.rssMiB1M = rssMiB(service);
+    }
+
+    log('verify');
+    const t0 = performance.now();
+    const verify = await api<{ ok: boolean; checked: number }>(base, 'GET', '/v1/audit/verify', auditor);
+    const seconds = (performance.now() - t0) / 1000;
+    extras.verify = {
+      ok: verify.ok,
+      checked: verify.checked,
+      seconds,
+      eventsPerSecond: verify.checked / seconds,
+    };
+    extras.seedCasesPerSecond = seedRates;
+    await db.end();
+  } finally {
+    if (service) await stopService(service);
+    await target.stop();
+  }
+  extras.totalSeconds = (performance.now() - started) / 1000;
+  write();
+}
+
+function write(): void {
+  const date = new Date().toISOString();
+  const meta = {
+    date,
+    mode: QUICK ? 'quick' : 'full',
+    cpus: os.cpus().length,
+    node: process.version,
+    loadAverageAtEnd: os.loadavg(),
+    secondsPerLoad: SECONDS,
+  };
+  const dir = path.join(ROOT, 'bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = date.replaceAll(':', '').slice(0, 15);
+  fs.writeFileSync(
+    path.join(dir, `${stamp}.json`),
+    JSON.stringify({ ...meta, rows, ...extras }, null, 2) + '\n',
+  );
+  const f = (n: number | undefined, digits = 0) => (n === undefined ? '–' : n.toFixed(digits));
+  const lines = [
+    `# Benchmark ${date} (${meta.mode})`,
+    '',
+    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load. Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\`.`,
+    '',
+    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) =>
+      [
+        r.path,
+        r.cases,
+        r.clients,
+        f(r.api.perSecond),
+        f(r.api.p50, 1),
+        f(r.api.p99, 1),
+        f(r.raw?.perSecond),
+        f(r.raw?.p50, 1),
+        f(r.raw?.p99, 1),
+        r.raw ? f(r.api.perSecond / r.raw.perSecond, 2) : '–',
+        r.raw ? f(r.api.p99 / r.raw.p99, 2) : '–',
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
+    ),
+    '',
+    'Aggregates: single client; the /s columns are 1000 / median latency. Raw = one GROUPING SETS scan.',
+    '',
+    `Service RSS: ${['rssMiB10k', 'rssMiB100k', 'rssMiB1M']
+      .filter((k) => extras[k] !== undefined)
+      .map((k) => `${k.slice(6)} ${String(extras[k])} MiB`)
+      .join(', ')}`,
+    '',
+    `Verify: ${JSON.stringify(extras.verify)}`,
+    '',
+    `Seed rate (cases/s per seeding step): ${JSON.stringify(extras.seedCasesPerSecond)}; total ${f(extras.totalSeconds as number)} s.`,
+    '',
+  ];
+  fs.writeFileSync(path.join(dir, `${stamp}.md`), lines.join('\n'));
+  fs.writeFileSync(path.join(dir, 'latest.md'), lines.join('\n'));
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
