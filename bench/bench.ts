@@ -80,7 +80,7 @@ function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     PORT: String(port),
     DATABASE_URL: dbUrl,
     BOOTSTRAP_ADMIN_USERNAME: 'admin',

@@ -35,7 +35,11 @@ export function serializeError(err: LoggedError): Record<string, unknown> {
   return { type: err.name, code, message: err.message, stack: err.stack };
 }
 
-/** JSON logs. Request URLs are logged without their query string (search parameters may hold identity values). */
+/**
+ * JSON logs. Request URLs are logged without their query string (search parameters may hold identity values).
+ * Without a given stream, lines go to stdout asynchronously (pino's sonic-boom, flushed at exit): a
+ * synchronous write per line would block the event loop twice per request at level info.
+ */
 export function createLogger(options: { level: string; stream?: DestinationStream }): Logger {
   return pino(
     {
@@ -52,7 +56,7 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
         err: serializeError,
       },
     },
-    options.stream,
+    options.stream ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
