@@ -262,8 +262,6 @@ async function pgbench(dbUrl: string, script: string, clients: number, seconds: 
   };
 }
 
-const RAW_KEY_ID = 'raw-bench-copy';
-
 /**
  * The raw baseline's audit row: audit_append with a constant content whose keyed content hash is computed
  * here with the service's own function and key, so that the chain still verifies after raw runs.
@@ -283,7 +281,7 @@ function auditAppend(chainKey: Buffer, actorId: string, action: string): string 
 }
 
 /** An INSERT of a copy of a real case row (same sizes of ciphertexts and arrays) under a new id. */
-async function rawInsertStatement(db: pg.Client, actorId: string): Promise<string> {
+async function rawInsertStatement(db: pg.Client, actorId: string, copyAuthorId: string): Promise<string> {
   const { rows: cols } = await db.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
       WHERE attrelid = 'cases'::regclass AND attnum > 0 AND NOT attisdropped
@@ -296,11 +294,9 @@ async function rawInsertStatement(db: pg.Client, actorId: string): Promise<strin
     `SELECT ${select} FROM cases WHERE created_by = $1 LIMIT 1`,
     [actorId],
   );
-  // key_id marks the copies: their wrapped key is bound to the original's id, so they cannot be opened
-  // and are kept out of the ids the API reads.
-  const values = cols.map((c) =>
-    c.name === 'created_by' ? `:actor` : c.name === 'key_id' ? `'${RAW_KEY_ID}'` : rows[0][c.name],
-  );
+  // created_by marks the copies (another bench user): their wrapped key is bound to the original's id,
+  // so they cannot be opened, and they are kept out of the ids the API reads.
+  const values = cols.map((c) => (c.name === 'created_by' ? `'${copyAuthorId}'::uuid` : rows[0][c.name]));
   return `INSERT INTO cases (id, ${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (gen_random_uuid(), ${values.join(', ')});`;
 }
 
@@ -446,6 +442,9 @@ async function main(): Promise<void> {
     const {
       rows: [me],
     } = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [`bench-caseworker-${1}`]);
+    const {
+      rows: [copyAuthor],
+    } = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [`bench-auditor-${2}`]);
     const vars = (script: string) => script.replaceAll(':actor', `'${me.id}'::uuid`);
     const chainKey = Buffer.from(env.AUDIT_CHAIN_KEY as string, 'base64');
     const append = (action: string) => auditAppend(chainKey, me.id, action);
@@ -468,17 +467,19 @@ async function main(): Promise<void> {
       const insert = await (async () => {
         // A real row of this office to copy (the bench caseworker's first create gives one).
         await api(base, 'POST', '/v1/cases', caseworker, bodies[0]);
-        return rawInsertStatement(db, me.id);
+        return rawInsertStatement(db, me.id, copyAuthor.id);
       })();
       const rawCreate = vars(`BEGIN;\n${insert}\n${append('case.create')}\nCOMMIT;\n`);
       for (const clients of [1, 16]) {
         await measure('create', cases, clients, createSpec, { db: target.url, script: rawCreate });
       }
+      // The raw copies cannot be opened (their data keys are bound to another id): gone before reads.
+      await db.query(`DELETE FROM cases WHERE created_by = $1`, [copyAuthor.id]);
 
       // read by id: SELECT + audit row
       await db.query(`DROP TABLE IF EXISTS bench_ids`);
       await db.query(
-        `CREATE TABLE bench_ids AS SELECT row_number() OVER () AS n, id FROM cases WHERE office_id = $1 AND erased_at IS NULL AND key_id <> '${RAW_KEY_ID}'`,
+        `CREATE TABLE bench_ids AS SELECT row_number() OVER () AS n, id FROM cases WHERE office_id = $1 AND erased_at IS NULL AND created_by <> '${copyAuthor.id}'`,
         [office.id],
       );
       await db.query(`ALTER TABLE bench_ids ADD PRIMARY KEY (n)`);
