@@ -46,6 +46,7 @@ export function testKeys(): Record<string, string> {
     KEY_EPOCH_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-epochs-')),
     AUDIT_SIGNING_KEYS: `s1:${generateKeyBase64()}`,
     AUDIT_SIGNING_KEY_ID: 's1',
+    NOISE_PRF_KEY: generateKeyBase64(),
   };
 }
 
@@ -62,6 +63,7 @@ function keysOf(config: AppConfig): Record<string, string> {
     KEY_EPOCH_DIR: config.keys.epochDir,
     AUDIT_SIGNING_KEYS: env.AUDIT_SIGNING_KEYS ?? '',
     AUDIT_SIGNING_KEY_ID: env.AUDIT_SIGNING_KEY_ID ?? '',
+    NOISE_PRF_KEY: env.NOISE_PRF_KEY ?? '',
   };
 }
 

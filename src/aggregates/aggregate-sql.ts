@@ -1,5 +1,5 @@
 import { countriesOf, NOT_SPECIFIED, UNKNOWN } from '../ctdc/index.js';
-import { DIMENSIONS, type Dimension } from './dimensions.js';
+import { DIMENSIONS, MAX_YEAR, MIN_YEAR, type Dimension } from './dimensions.js';
 import type { AggregateFiltersDto, YearRange } from './dto/aggregate-query.dto.js';
 import { regionExpr } from './region-sql.js';
 
@@ -12,8 +12,6 @@ export interface AggregateRow {
   v1: string | null;
   v2: string | null;
   n: number;
-  /** Sum of the record keys of the counted records, mod 2^32 (the cell key's numerator). */
-  ks: string;
 }
 
 export const partName = (part: Part): string =>
@@ -28,53 +26,122 @@ export function partsFor(dimensions: readonly Dimension[]): Part[] {
   return parts;
 }
 
+type Param = (key: string, value: unknown, type: string) => string;
+
+function binder(): { params: unknown[]; param: Param } {
+  const params: unknown[] = [];
+  const bound = new Map<string, string>();
+  const param: Param = (key, value, type) => {
+    if (!bound.has(key)) {
+      params.push(value);
+      bound.set(key, `$${params.length}::${type}`);
+    }
+    return bound.get(key) as string;
+  };
+  return { params, param };
+}
+
+/** FROM cases, unnesting the multi-valued dimensions of the query, and the WHERE of population + filters. */
+function source(dimensions: readonly Dimension[], filters: AggregateFiltersDto, param: Param): string {
+  const unnested = new Set(dimensions.filter((d) => DIMENSIONS[d].kind === 'multi'));
+  const joins = [...unnested].map(
+    (d) =>
+      `CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.${DIMENSIONS[d].column}) = 0 ` +
+      `THEN ARRAY['${NOT_SPECIFIED}'] ELSE c.${DIMENSIONS[d].column} END) AS u_${d}(v)`,
+  );
+  const where = ['c.erased_at IS NULL', 'c.consent_research'];
+  for (const [name, value] of Object.entries(filters) as [Dimension, unknown][]) {
+    if (value === undefined) continue;
+    where.push(filterExpr(name, value, unnested.has(name), param));
+  }
+  return `FROM cases c ${joins.join(' ')} WHERE ${where.join(' AND ')}`;
+}
+
 /**
- * One SQL statement (so every grouping comes from one snapshot) that counts consenting, non-erased cases
- * per grouping, with the sum of their record keys. A multi-valued dimension is unnested only in the
- * groupings that include it, so a case counts once per value there and once in the total. Identifiers come
- * from the DIMENSIONS allow-list only; every value is a bound parameter.
+ * ONE statement and ONE scan of `cases` for every grouping of the answer (GROUPING SETS), so every grouping
+ * comes from one snapshot. A multi-valued dimension of the query is unnested (an empty list as
+ * notSpecified), and every grouping counts DISTINCT cases within its group: a case counts once per value
+ * combination in the cells and once per value in a multi-valued dimension's margin, once per value of a
+ * single-valued margin, and once in the total — exactly as the contract says, whatever else is unnested.
+ * Each row also carries the data-version marker read in the same snapshot (see dataVersionMarkerSql).
+ * Identifiers come from the DIMENSIONS allow-list only; every value is a bound parameter.
  */
 export function buildAggregateSql(
   dimensions: readonly Dimension[],
   filters: AggregateFiltersDto = {},
 ): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const bind = (value: unknown, type: string) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
-  const bound = new Map<string, string>();
-  const param = (key: string, value: unknown, type: string) => {
-    if (!bound.has(key)) bound.set(key, bind(value, type));
-    return bound.get(key) as string;
-  };
-
-  const select = (part: Part): string => {
-    const grouped =
-      part.kind === 'cells' ? [...dimensions] : part.kind === 'margin' ? [dimensions[part.dimension]] : [];
-    const unnested = new Set(grouped.filter((d) => DIMENSIONS[d].kind === 'multi'));
-    const joins = [...unnested].map(
-      (d) =>
-        `CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.${DIMENSIONS[d].column}) = 0 ` +
-        `THEN ARRAY['${NOT_SPECIFIED}'] ELSE c.${DIMENSIONS[d].column} END) AS u_${d}(v)`,
-    );
-    const values = [0, 1, 2].map((i) => (grouped[i] ? `${valueExpr(grouped[i])}::text` : 'NULL::text'));
-    const where = ['c.erased_at IS NULL', 'c.consent_research'];
-    for (const [name, value] of Object.entries(filters) as [Dimension, unknown][]) {
-      if (value === undefined) continue;
-      where.push(filterExpr(name, value, unnested.has(name), param));
-    }
-    const groupBy = grouped.length > 0 ? ` GROUP BY ${grouped.map((_, i) => i + 2).join(', ')}` : '';
-    return (
-      `SELECT '${partName(part)}' AS part, ${values.map((v, i) => `${v} AS v${i}`).join(', ')}, ` +
-      `count(*)::int AS n, (coalesce(sum(c.record_key), 0) % 4294967296)::bigint AS ks ` +
-      `FROM cases c ${joins.join(' ')} WHERE ${where.join(' AND ')}${groupBy}`
-    );
-  };
-
-  const sql = `${partsFor(dimensions).map(select).join('\nUNION ALL\n')}\nORDER BY part, v0, v1, v2`;
+  const { params, param } = binder();
+  const columns = [0, 1, 2].map((i) =>
+    dimensions[i] ? `${valueExpr(dimensions[i])}::text AS v${i}` : `NULL::text AS v${i}`,
+  );
+  const inner = `SELECT c.id, ${columns.join(', ')} ${source(dimensions, filters, param)}`;
+  const v = dimensions.map((_, i) => `v${i}`);
+  const sets = partsFor(dimensions).map((part) =>
+    part.kind === 'cells' ? `(${v.join(', ')})` : part.kind === 'margin' ? `(v${part.dimension})` : '()',
+  );
+  // GROUPING(v0, v1, v2) has bit (2 - i) set when v_i is not grouped; unused v_i are always NULL.
+  const all = dimensions.length === 0 ? '' : `GROUPING(${v.join(', ')})`;
+  const partExpr =
+    dimensions.length === 0
+      ? `'total'`
+      : `CASE ${all} WHEN 0 THEN 'cells' ${marginCases(dimensions.length)} ELSE 'total' END`;
+  const groupBy = dimensions.length === 0 ? '' : ` GROUP BY GROUPING SETS (${sets.join(', ')})`;
+  const outer = [0, 1, 2].map((i) => (i < dimensions.length ? `v${i}` : `NULL::text AS v${i}`));
+  const sql =
+    `SELECT ${partExpr} AS part, ${outer.join(', ')}, count(DISTINCT id)::int AS n, (${dataVersionMarkerSql}) AS marker ` +
+    `FROM (${inner}) s${groupBy} ORDER BY part, v0, v1, v2`;
   return { sql, params };
 }
+
+/** With n ≥ 2 dimensions, margin d is the grouping set where only v_d is grouped. */
+function marginCases(n: number): string {
+  if (n < 2) return '';
+  const allBits = (1 << n) - 1;
+  return Array.from({ length: n }, (_, d) => `WHEN ${allBits - (1 << (n - 1 - d))} THEN 'margin:${d}'`).join(
+    ' ',
+  );
+}
+
+/**
+ * An upper bound of the number of non-empty cells, counted cheaply before the full statement: the distinct
+ * value combinations (no grouping sets, no protection). Used only when the code lists alone allow too many.
+ */
+export function buildCellCountSql(
+  dimensions: readonly Dimension[],
+  filters: AggregateFiltersDto = {},
+): { sql: string; params: unknown[] } {
+  const { params, param } = binder();
+  const values = dimensions.map((d) => `${valueExpr(d)}::text`);
+  return {
+    sql: `SELECT count(*)::int AS n FROM (SELECT DISTINCT ${values.join(', ')} ${source(dimensions, filters, param)}) s`,
+    params,
+  };
+}
+
+/** How many values a dimension can take in a query: its code list (or year range), narrowed by its filter. */
+export function domainSize(dimension: Dimension, filters: AggregateFiltersDto = {}): number {
+  const filter = (filters as Record<string, unknown>)[dimension];
+  if (DIMENSIONS[dimension].kind === 'year') {
+    if (Array.isArray(filter)) return filter.length;
+    const { gte = MIN_YEAR, lte = MAX_YEAR } = (filter as YearRange | undefined) ?? {};
+    return lte - gte + 1;
+  }
+  return Array.isArray(filter) ? filter.length : DIMENSIONS[dimension].values.length;
+}
+
+/** How many cells the code lists (narrowed by the filters) allow at most: a pure bound, no SQL. */
+export function possibleCells(dimensions: readonly Dimension[], filters: AggregateFiltersDto = {}): number {
+  return dimensions.reduce((acc, d) => acc * domainSize(d, filters), 1);
+}
+
+/**
+ * The change marker of the data version: the latest `updated_at` of any case (every create, update,
+ * consent change, transfer and erasure sets it), read through the per-office index — one index probe per
+ * office, no scan, and no counter row that every write would have to update (which would serialise writes).
+ */
+export const dataVersionMarkerSql =
+  `SELECT coalesce(to_char(max(m) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') ` +
+  `FROM offices o CROSS JOIN LATERAL (SELECT max(cm.updated_at) AS m FROM cases cm WHERE cm.office_id = o.id) x`;
 
 function valueExpr(dimension: Dimension): string {
   const spec = DIMENSIONS[dimension];
@@ -88,12 +155,7 @@ function valueExpr(dimension: Dimension): string {
   }
 }
 
-function filterExpr(
-  dimension: Dimension,
-  value: unknown,
-  unnested: boolean,
-  param: (key: string, value: unknown, type: string) => string,
-): string {
+function filterExpr(dimension: Dimension, value: unknown, unnested: boolean, param: Param): string {
   const spec = DIMENSIONS[dimension];
   const column = `c.${spec.column}`;
   switch (spec.kind) {

@@ -1,8 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
@@ -11,13 +13,13 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../auth/access.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
-import { AggregatesService } from './aggregates.service.js';
+import { AggregatesService, type BudgetView } from './aggregates.service.js';
 import { answerFormat } from './answer-format.js';
 import { AnswerFormatQueryDto } from './dto/aggregate-metadata.dto.js';
 import { render, ReleaseDocumentsService } from './release-documents.service.js';
 import { releaseQuery } from './release-query.js';
 import { ApiAnswerResponse, sendDocument } from './release-response.js';
-import { AggregateAnswerDto } from './dto/aggregate-answer.dto.js';
+import { AggregateAnswerDto, BudgetDto } from './dto/aggregate-answer.dto.js';
 import { AggregateQueryDto } from './dto/aggregate-query.dto.js';
 
 @ApiTags('aggregates')
@@ -35,8 +37,11 @@ export class AggregatesController {
   @Authenticated('aggregate.query')
   @ApiOperation({
     summary:
-      'Protected counts of consenting cases (k-anonymity, complementary suppression, cell-key perturbation)',
-    description: 'Researchers whose approval has ended get 403.',
+      'Protected counts of consenting cases (k threshold, complementary suppression, discrete Gaussian noise under a zCDP budget)',
+    description:
+      'Counts below k are not listed (possibly none). Every released count carries noise; the answer says what it cost. ' +
+      'The identical query at the same data version returns the stored answer at no cost. ' +
+      'Researchers whose approval has ended, or whose budget cannot pay for the query, get 403.',
   })
   @ApiBody({
     type: AggregateQueryDto,
@@ -65,7 +70,11 @@ export class AggregatesController {
   @ApiProduces('application/json', 'text/csv')
   @ApiAnswerResponse()
   @ApiBadRequestResponse({
-    description: 'Unknown dimension, filter or code; too many cells',
+    description: 'Unknown dimension, filter, code or accuracy; too many cells',
+    type: ErrorResponseDto,
+  })
+  @ApiForbiddenResponse({
+    description: 'Approval ended, or the privacy budget is exhausted',
     type: ErrorResponseDto,
   })
   async query(
@@ -80,5 +89,15 @@ export class AggregatesController {
     // Signed and kept as the caller's release document (GET /v1/aggregates/answers/:queryId).
     const document = await this.releases.publishAlone(ctx.actor!.id, answer, releaseQuery(body), new Date());
     return sendDocument(reply, render(document, format));
+  }
+
+  @Get('budget')
+  @Authenticated('aggregate.budget')
+  @ApiOperation({
+    summary: "The researcher's privacy-loss budget (zCDP rho) for the current approval period",
+  })
+  @ApiOkResponse({ type: BudgetDto })
+  budget(@Ctx() ctx: RequestContext): Promise<BudgetView> {
+    return this.aggregates.budget(ctx);
   }
 }

@@ -5,10 +5,11 @@ import { AggregateMetadataService } from './aggregate-metadata.service.js';
 import { AggregatesController } from './aggregates.controller.js';
 import { AggregatesService } from './aggregates.service.js';
 import { ReleaseDocumentsService } from './release-documents.service.js';
+import { BudgetLedger } from './ledger.js';
 
 @Module({
   imports: [AuditModule],
   controllers: [AggregatesController, AggregateMetadataController],
-  providers: [AggregatesService, AggregateMetadataService, ReleaseDocumentsService],
+  providers: [AggregatesService, AggregateMetadataService, ReleaseDocumentsService, BudgetLedger],
 })
 export class AggregatesModule {}

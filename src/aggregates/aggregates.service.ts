@@ -1,200 +1,431 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError, failureReasonOf, validationFailed } from '../common/errors.js';
+import type { AuditDetails } from '../audit/audit-actions.js';
+import { DomainError, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { validateBody } from '../common/validation.js';
 import { AppConfig } from '../config/app-config.js';
 import { newUuid } from '../crypto/index.js';
 import {
-  buildPerturbationTable,
+  answerRhoNano,
   describeDisclosureControl,
-  DisclosureRefusal,
-  perturb,
-  protectTable,
-  type PerturbationTable,
-  type ProtectedCount,
-  type RawCount,
-  type TableInput,
+  groupingCosts,
+  halfWidth95,
+  rhoOf,
+  type AccountedDimension,
+  type BudgetState,
 } from '../disclosure/index.js';
-import { NOT_SPECIFIED } from '../ctdc/index.js';
+import {
+  buildAggregateSql,
+  buildCellCountSql,
+  dataVersionMarkerSql,
+  possibleCells,
+  type AggregateRow,
+} from './aggregate-sql.js';
+import { canonicalQuery, filtersOf, type CanonicalQuery } from './canonical-query.js';
+import { maxValuesPerCase } from './dimensions.js';
 import { domainsFor } from './domains.js';
-import { buildAggregateSql, parseValue, partName, type AggregateRow } from './aggregate-sql.js';
-import { isMultiValued, type Dimension } from './dimensions.js';
 import { AggregateQueryDto, type AggregateFiltersDto } from './dto/aggregate-query.dto.js';
+import { BudgetLedger, remainingRho, type Budgets } from './ledger.js';
+import { buildRelease, type Release } from './release.js';
 
 /** Above this many non-empty cells a query is refused as too detailed (add filters or drop a dimension). */
 export const MAX_CELLS = 5000;
 
-type Released = { count: number | null; suppressed: boolean };
-type Labelled = Record<string, string | number | boolean | null>;
+export interface BudgetView {
+  spent: number;
+  remaining: number;
+  total: number;
+  periodEnd: string;
+}
 
-export interface AggregateAnswer {
-  k: number;
-  cells: (Labelled & Released)[];
-  margins?: Record<string, (Labelled & Released)[]>;
-  total: Released;
+export interface AggregateAnswer extends Omit<Release, 'complementarySuppressed'> {
   disclosureControl: Record<string, unknown>;
+  budget: { charged: number; remaining: number; total: number; periodEnd: string };
   queryId: string;
 }
 
-/** Which counts were suppressed and why (primary: 1..k-1; complementary: protects another suppressed count). */
-const reasonOf = (count: ProtectedCount, where: Labelled): Labelled[] =>
-  count.suppressed ? [{ ...where, reason: count.status === 'suppressed' ? 'complementary' : 'primary' }] : [];
+/** A stored release: the listed counts and how they were made. */
+interface StoredAnswer {
+  id: string;
+  dataVersion: string;
+  rhoNano: number;
+  countedAt: string;
+  release: Release;
+}
+
+interface StoredRow {
+  id: string;
+  data_version: string;
+  rho_nano: string;
+  counted_at: Date;
+  answer: Release;
+}
+
+const toStored = (row: StoredRow): StoredAnswer => ({
+  id: row.id,
+  dataVersion: row.data_version,
+  rhoNano: Number(row.rho_nano),
+  countedAt: row.counted_at.toISOString(),
+  release: row.answer,
+});
 
 /**
- * POST /v1/aggregates/query: counts of consenting, non-erased cases, protected by disclosure/ (primary and
- * complementary suppression, cell-key perturbation). Every query, answered or refused, is audited with its
- * parameters (dimension names and filter codes: never anything about a single case).
+ * POST /v1/aggregates/query and GET /v1/aggregates/budget: counts of consenting, non-erased cases, protected
+ * by primary and complementary suppression on the true counts, then discrete Gaussian noise whose privacy
+ * loss (zCDP) is charged to the researcher's budget (docs/DISCLOSURE.md).
+ *
+ * Consistency: the noise is a keyed PRF of (canonical query, data version); the first answer for that pair
+ * is stored, and everyone who asks the same canonical query at the same data version gets that stored
+ * answer. Asking again what one has already received is free; receiving a stored answer first asked by
+ * someone else costs the researcher's budget (not the global cap: nothing new is released).
+ *
+ * The data version is the UTC day of counting and the latest case change (dataVersionMarkerSql). A missed
+ * change (a transaction that commits after a later one) only delays freshness: a stored answer is never
+ * recomputed, so no noise is ever reused on other data.
+ *
+ * Every query, answered or refused, is audited with its parameters and its charge.
  */
 @Injectable()
 export class AggregatesService {
-  private readonly ptable: PerturbationTable;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-  ) {
-    this.ptable = buildPerturbationTable({ k: config.env.K_ANONYMITY_THRESHOLD });
+    private readonly ledger: BudgetLedger,
+  ) {}
+
+  async budget(ctx: RequestContext): Promise<BudgetView> {
+    const actor = ctx.actor!;
+    return this.dataSource.transaction(async (em) => {
+      const b = await this.ledger.researcher(em, actor.id, periodOf(ctx));
+      const view = budgetView(b);
+      await this.audit.record(em, ctx, {
+        action: 'aggregate.budget',
+        outcome: 'allowed',
+        details: {
+          spent: view.spent,
+          remaining: view.remaining,
+          budgetTotal: view.total,
+          periodEnd: view.periodEnd,
+        },
+      });
+      return view;
+    });
   }
 
   async query(ctx: RequestContext, body: unknown): Promise<AggregateAnswer> {
-    const queryId = newUuid();
-    const event = { action: 'aggregate.query', resourceType: 'aggregate', resourceId: queryId } as const;
+    const requestId = newUuid();
     let input: AggregateQueryDto | undefined;
+    let canonical: CanonicalQuery | undefined;
     try {
       input = await validateBody(AggregateQueryDto, body);
-      const query = input;
-      return await this.dataSource.transaction(async (em) => {
-        const { sql, params } = buildAggregateSql(query.dimensions, query.filters);
-        const rows = (await em.query(sql, params)) as AggregateRow[];
-        const answer = this.answer(query.dimensions, query.filters, rows, queryId);
-        await this.audit.record(em, ctx, {
-          ...event,
-          outcome: 'allowed',
-          details: {
-            ...parameters(query),
-            suppressedCells: answer.cells.filter((cell) => cell.suppressed).length,
-          },
-        });
-        return answer;
-      });
+      canonical = canonicalQuery(input, this.config.env.AGGREGATE_DEFAULT_SIGMA);
+      const query = canonical;
+      domainsFor(query.dimensions, filtersOf(query)); // refuses two dimensions of one attribute family (400)
+      await this.checkCellCount(query);
+      return await this.answer(ctx, query, input);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') {
         await this.audit.recordAlone(ctx, {
-          ...event,
+          action: 'aggregate.query',
           outcome: 'failed',
+          resourceType: 'aggregate',
+          resourceId: requestId,
           details: { reason: 'invalid_query', ...(input ? parameters(input) : {}) },
         });
       }
-      const refused = error instanceof DomainError ? failureReasonOf(error.code) : undefined;
-      if (refused === 'not_protectable' || refused === 'protection_time_budget') {
+      if (error instanceof BudgetRefusal && input && canonical) {
         await this.audit.recordAlone(ctx, {
-          ...event,
-          outcome: 'failed',
-          details: { reason: refused, ...(input ? parameters(input) : {}) },
+          action: 'aggregate.query',
+          outcome: 'denied',
+          resourceType: 'aggregate',
+          resourceId: requestId,
+          details: {
+            reason: 'budget_exhausted',
+            ...parameters(input),
+            sigma: canonical.sigma,
+            charged: 0,
+            budget: error.exhausted,
+            needed: rhoOf(error.costNano),
+            remaining: remainingRho(error.state),
+            periodEnd: error.state.periodEnd,
+          },
         });
+        throw error.toDomainError();
       }
       throw error;
     }
   }
 
-  private answer(
-    dimensions: readonly Dimension[],
-    filters: AggregateFiltersDto | undefined,
-    rows: AggregateRow[],
-    queryId: string,
-  ): AggregateAnswer {
-    const k = this.config.env.K_ANONYMITY_THRESHOLD;
-    const raw = (row: AggregateRow) => ({ count: row.n, keySum: Number(row.ks) });
-    const cellRows = rows.filter((row) => row.part === 'cells');
-    if (cellRows.length > MAX_CELLS) {
-      throw validationFailed(
-        `Validation failed: the query has more than ${MAX_CELLS} cells; add filters or use fewer dimensions`,
-      );
-    }
-    const values = (row: AggregateRow, count: number) =>
-      [row.v0, row.v1, row.v2].slice(0, count).map((text, i) => parseValue(dimensions[i], text as string));
-    const marginRows =
-      dimensions.length >= 2
-        ? dimensions.map((_, d) =>
-            rows.filter((row) => row.part === partName({ kind: 'margin', dimension: d })),
-          )
-        : [];
-    const totalRow = rows.find((row) => row.part === 'total') as AggregateRow;
+  /** Refuses a query with too many cells before the full statement: code lists first, then a cheap count. */
+  private async checkCellCount(query: CanonicalQuery): Promise<void> {
+    if (possibleCells(query.dimensions, filtersOf(query)) <= MAX_CELLS) return;
+    const { sql, params } = buildCellCountSql(query.dimensions, filtersOf(query));
+    const [row] = (await this.dataSource.query(sql, params)) as { n: number }[];
+    if (row.n > MAX_CELLS) throw tooManyCells();
+  }
 
-    const input: TableInput = {
-      dimensions,
-      multiValued: dimensions.map(isMultiValued),
-      cells: cellRows.map((row) => ({ ...raw(row), values: values(row, dimensions.length) })),
-      margins: marginRows.map((list, d) =>
-        list.map((row) => ({ ...raw(row), value: parseValue(dimensions[d], row.v0 as string) })),
-      ),
-      total: raw(totalRow),
-    };
-    const table = protectOrRefuse(
-      { ...input, domains: domainsFor(dimensions, filters), notSpecified: NOT_SPECIFIED },
-      k,
+  private async answer(
+    ctx: RequestContext,
+    query: CanonicalQuery,
+    input: AggregateQueryDto,
+  ): Promise<AggregateAnswer> {
+    const actor = ctx.actor!;
+    const periodEnd = periodOf(ctx);
+    const accounted: AccountedDimension[] = query.dimensions.map((d) => ({
+      name: d,
+      maxValuesPerCase: maxValuesPerCase(d),
+    }));
+    const costNano = answerRhoNano(accounted, query.sigma);
+    const now = new Date();
+
+    return this.dataSource.transaction(async (em) => {
+      // 1. The stored answer of this canonical query at the current data version, if any.
+      const [{ marker }] = (await em.query(`SELECT (${dataVersionMarkerSql}) AS marker`)) as {
+        marker: string;
+      }[];
+      let stored = await this.findStored(em, query.hash, versionOf(now, marker));
+      if (stored && (await this.received(em, actor.id, stored.id))) {
+        return this.deliver(
+          em,
+          ctx,
+          input,
+          query,
+          stored,
+          { chargedNano: 0, repeat: true, fresh: false },
+          periodEnd,
+          now,
+        );
+      }
+      // 2. Cheap refusal before any counting when the researcher's budget cannot pay.
+      const before = await this.ledger.researcher(em, actor.id, periodEnd);
+      if (before.spentNano + costNano > before.totalNano)
+        throw new BudgetRefusal('researcher', costNano, before);
+
+      let fresh = false;
+      if (!stored) {
+        // 3. Count (one scan, marker read in the same snapshot), protect, add noise, store.
+        const { sql, params } = buildAggregateSql(query.dimensions, filtersOf(query));
+        const rows = (await em.query(sql, params)) as (AggregateRow & { marker: string })[];
+        if (rows.filter((r) => r.part === 'cells').length > MAX_CELLS) throw tooManyCells();
+        const dataVersion = versionOf(now, rows[0]?.marker ?? marker);
+        stored = await this.findStored(em, query.hash, dataVersion);
+        if (!stored) {
+          const release = buildRelease({
+            dimensions: query.dimensions,
+            rows,
+            k: this.config.env.K_ANONYMITY_THRESHOLD,
+            sigma: query.sigma,
+            noiseKey: this.config.keys.noisePrfKey,
+            noiseLabel: `${query.text}|${dataVersion}`,
+            domains: domainsFor(query.dimensions, filtersOf(query)),
+          });
+          stored = await this.store(em, query.hash, dataVersion, costNano, now, release, actor.id);
+          fresh = stored.release === release;
+        }
+        if (stored && (await this.received(em, actor.id, stored.id))) {
+          return this.deliver(
+            em,
+            ctx,
+            input,
+            query,
+            stored,
+            { chargedNano: 0, repeat: true, fresh: false },
+            periodEnd,
+            now,
+          );
+        }
+      }
+      return this.deliver(
+        em,
+        ctx,
+        input,
+        query,
+        stored,
+        { chargedNano: stored.rhoNano, repeat: false, fresh },
+        periodEnd,
+        now,
+      );
+    });
+  }
+
+  /** Charges (under the ledger locks), records the receipt and the audit event, and shapes the answer. */
+  private async deliver(
+    em: EntityManager,
+    ctx: RequestContext,
+    input: AggregateQueryDto,
+    query: CanonicalQuery,
+    stored: StoredAnswer,
+    charge: { chargedNano: number; repeat: boolean; fresh: boolean },
+    periodEnd: string,
+    now: Date,
+  ): Promise<AggregateAnswer> {
+    const actor = ctx.actor!;
+    const { researcher, global, decision } = await this.ledger.decide(
+      em,
+      actor.id,
+      periodEnd,
+      charge.chargedNano,
+      charge.fresh,
+      now,
     );
-    // Until the budgeted noise replaces it: released counts get the cell-key perturbation, withheld ones are null.
-    const released = (decision: ProtectedCount, raw: RawCount): Released =>
-      decision.status === 'released'
-        ? { count: perturb(this.ptable, raw), suppressed: false }
-        : raw.count === 0
-          ? { count: 0, suppressed: false }
-          : { count: null, suppressed: true };
-
-    const label = (vals: readonly (string | number | boolean)[]): Labelled =>
-      Object.fromEntries(vals.map((value, i) => [dimensions[i], value]));
-    const answer: AggregateAnswer = {
-      k,
-      cells: input.cells.map((cell, i) => ({ ...label(cell.values), ...released(table.cells[i], cell) })),
-      total: released(table.total, input.total),
-      disclosureControl: {
-        ...describeDisclosureControl(table, { k, ptable: this.ptable }),
-        suppressedCounts: [
-          ...input.cells.flatMap((cell, i) =>
-            reasonOf(table.cells[i], { in: 'cells', ...label(cell.values) }),
-          ),
-          ...input.margins.flatMap((entries, d) =>
-            entries.flatMap((entry, i) =>
-              reasonOf(table.margins[d][i], { in: 'margins', [dimensions[d]]: entry.value }),
-            ),
-          ),
-          ...reasonOf(table.total, { in: 'total' }),
-        ],
-      },
-      queryId,
-    };
-    if (dimensions.length >= 2) {
-      answer.margins = Object.fromEntries(
-        dimensions.map((dimension, d) => [
-          dimension,
-          input.margins[d].map((entry, i) => ({
-            [dimension]: entry.value,
-            ...released(table.margins[d][i], entry),
-          })),
-        ]),
+    if (!decision.allowed) {
+      throw new BudgetRefusal(
+        decision.exhausted,
+        charge.chargedNano,
+        decision.exhausted === 'global' && global ? global : researcher,
       );
     }
-    return answer;
+    if (!charge.repeat) {
+      await em.query(
+        `INSERT INTO aggregate_receipts (user_id, answer_id, charged_nano) VALUES ($1, $2, $3)`,
+        [actor.id, stored.id, charge.chargedNano],
+      );
+    }
+    const after: Budgets['researcher'] = decision.researcher as Budgets['researcher'];
+    const view = budgetView({ ...after, periodEnd });
+    const details: AuditDetails = {
+      ...parameters(input),
+      sigma: query.sigma,
+      answerId: stored.id,
+      dataVersion: stored.dataVersion,
+      repeat: charge.repeat,
+      complementarySuppressed: stored.release.complementarySuppressed,
+      charged: rhoOf(charge.chargedNano),
+      spent: view.spent,
+      remaining: view.remaining,
+      budgetTotal: view.total,
+      periodEnd,
+      globalCharged: global && decision.global ? rhoOf(charge.chargedNano) : 0,
+      globalPeriodEnd: global ? global.periodEnd : null,
+    };
+    await this.audit.record(em, ctx, {
+      action: 'aggregate.query',
+      outcome: 'allowed',
+      resourceType: 'aggregate',
+      resourceId: stored.id,
+      details,
+    });
+    return this.shape(stored, query, charge.chargedNano, view);
+  }
+
+  private shape(
+    stored: StoredAnswer,
+    query: CanonicalQuery,
+    chargedNano: number,
+    view: BudgetView,
+  ): AggregateAnswer {
+    const { complementarySuppressed, ...release } = stored.release;
+    const accounted = query.dimensions.map((d) => ({ name: d, maxValuesPerCase: maxValuesPerCase(d) }));
+    return {
+      ...release,
+      disclosureControl: describeDisclosureControl({
+        k: release.k,
+        sigma: query.sigma,
+        halfWidth95: halfWidth95(query.sigma),
+        rhoCharged: rhoOf(chargedNano),
+        rhoOfRelease: rhoOf(stored.rhoNano),
+        groupings: groupingCosts(accounted),
+        complementarySuppressed,
+        budget: { total: view.total, remaining: view.remaining, periodEnd: view.periodEnd },
+        dataVersion: stored.dataVersion,
+        countedAt: stored.countedAt,
+      }),
+      budget: {
+        charged: rhoOf(chargedNano),
+        remaining: view.remaining,
+        total: view.total,
+        periodEnd: view.periodEnd,
+      },
+      queryId: stored.id,
+    };
+  }
+
+  private async findStored(
+    em: EntityManager,
+    hash: string,
+    dataVersion: string,
+  ): Promise<StoredAnswer | null> {
+    const [row] = (await em.query(
+      `SELECT id, data_version, rho_nano::text, counted_at, answer FROM aggregate_answers
+        WHERE query_hash = $1 AND data_version = $2`,
+      [hash, dataVersion],
+    )) as StoredRow[];
+    return row ? toStored(row) : null;
+  }
+
+  private async received(em: EntityManager, userId: string, answerId: string): Promise<boolean> {
+    const rows = (await em.query(`SELECT 1 FROM aggregate_receipts WHERE user_id = $1 AND answer_id = $2`, [
+      userId,
+      answerId,
+    ])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Stores a release; if another request stored one for the same key first, that one is the answer. */
+  private async store(
+    em: EntityManager,
+    hash: string,
+    dataVersion: string,
+    rhoNano: number,
+    now: Date,
+    release: Release,
+    userId: string,
+  ): Promise<StoredAnswer> {
+    const id = newUuid();
+    const inserted = (await em.query(
+      `INSERT INTO aggregate_answers (id, query_hash, data_version, rho_nano, answer, counted_at, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (query_hash, data_version) DO NOTHING RETURNING id`,
+      [id, hash, dataVersion, rhoNano, JSON.stringify(release), now, userId],
+    )) as unknown[];
+    if (inserted.length === 1) return { id, dataVersion, rhoNano, countedAt: now.toISOString(), release };
+    return (await this.findStored(em, hash, dataVersion)) as StoredAnswer;
   }
 }
 
-/** protectTable, its refusals as domain errors (422: narrow the query). */
-function protectOrRefuse(input: TableInput, k: number): ReturnType<typeof protectTable> {
-  try {
-    return protectTable(input, { k });
-  } catch (error) {
-    if (error instanceof DisclosureRefusal) {
-      throw new DomainError(
-        error.reason === 'time-budget' ? 'AGGREGATE_TOO_COMPLEX' : 'AGGREGATE_NOT_PROTECTABLE',
-        `The answer cannot be protected (${error.message}); narrow the query: add filters or use fewer dimensions`,
-      );
-    }
-    throw error;
+/** Thrown inside the transaction (so nothing is stored or charged), audited and mapped to 403 outside. */
+class BudgetRefusal extends Error {
+  constructor(
+    readonly exhausted: 'researcher' | 'global',
+    readonly costNano: number,
+    readonly state: BudgetState & { periodEnd: string },
+  ) {
+    super('budget exhausted');
   }
+
+  toDomainError(): DomainError {
+    const which =
+      this.exhausted === 'researcher'
+        ? `your research privacy budget (rho = ${rhoOf(this.state.totalNano)} for the approval period ending ${this.state.periodEnd})`
+        : `the global privacy budget shared by all researchers (rho = ${rhoOf(this.state.totalNano)} for the year ending ${this.state.periodEnd})`;
+    return new DomainError(
+      'BUDGET_EXHAUSTED',
+      `This query needs rho = ${rhoOf(this.costNano)}, more than is left of ${which}: ` +
+        `${remainingRho(this.state)} remaining. Ask with a larger sigma (accuracy), fewer dimensions, or ask an admin.`,
+    );
+  }
+}
+
+const tooManyCells = () =>
+  validationFailed(
+    `Validation failed: the query has more than ${MAX_CELLS} cells; add filters or use fewer dimensions`,
+  );
+
+/** The researcher's approval period ends with approvedUntil (a new date opens a new period and budget). */
+const periodOf = (ctx: RequestContext): string => ctx.actor?.approvedUntil ?? '0000-00-00';
+
+/** The data version: the UTC day of counting and the latest case change (see dataVersionMarkerSql). */
+const versionOf = (now: Date, marker: string): string => `${now.toISOString().slice(0, 10)}/${marker}`;
+
+function budgetView(b: BudgetState & { periodEnd: string }): BudgetView {
+  return {
+    spent: rhoOf(b.spentNano),
+    remaining: remainingRho(b),
+    total: rhoOf(b.totalNano),
+    periodEnd: b.periodEnd,
+  };
 }
 
 /** The query's parameters for the audit log: dimension names and filters as readable strings of codes. */

@@ -47,7 +47,27 @@ export const AUDIT_DETAIL_KEYS = {
   'case.transfer.list': ['reason', 'transferId', 'direction', 'status', 'count'],
   'case.transfer.accept': ['reason', 'transferId', 'fromOfficeId', 'toOfficeId'],
   'case.transfer.reject': ['reason', 'transferId', 'fromOfficeId', 'toOfficeId'],
-  'aggregate.query': ['reason', 'dimensions', 'filters', 'suppressedCells'],
+  'aggregate.query': [
+    'reason',
+    'dimensions',
+    'filters',
+    'sigma',
+    'answerId',
+    'dataVersion',
+    'repeat',
+    'complementarySuppressed',
+    // The ledger: every charge is in the chain (the budget is derived from these; see aggregates/ledger.ts).
+    'charged',
+    'spent',
+    'remaining',
+    'budgetTotal',
+    'periodEnd',
+    'globalCharged',
+    'globalPeriodEnd',
+    'budget',
+    'needed',
+  ],
+  'aggregate.budget': ['reason', 'spent', 'remaining', 'budgetTotal', 'periodEnd'],
   'aggregate.dimensions': ['reason', 'count'],
   'aggregate.answer': ['reason', 'format', 'charged'],
   'audit.read': ['reason', 'filters', 'count', 'order'],
@@ -78,7 +98,8 @@ export type DenialReason =
   | 'throttled'
   | 'approval_expired'
   | 'own_request'
-  | 'bad_enrollment_code';
+  | 'bad_enrollment_code'
+  | 'budget_exhausted';
 
 /**
  * Why an access failed: the reasons mapped from domain error codes (common/errors.ts) and the failures the

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../common/request-context.js';
 import { withDefaults } from '../ctdc/index.js';
-import { newUuid, randomUInt32 } from '../crypto/index.js';
+import { newUuid } from '../crypto/index.js';
 import { CaseTransaction } from './case-transaction.service.js';
 import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
@@ -62,8 +62,7 @@ export class CaseCreateService {
 
 /**
  * The row of a new case by `author`: identity sealed under a fresh data key, pseudonym and blind indexes,
- * attributes with their defaults and derivations (a 400 naming the field if impossible), a random record
- * key. The API's create and the seed command both build rows here.
+ * attributes with their defaults and derivations (a 400 naming the field if impossible). The API's create and the seed command both build rows here.
  */
 export function newCaseRow(
   crypto: CaseCryptoService,
@@ -81,6 +80,5 @@ export function newCaseRow(
     ...withDefaults(input),
     consentResearch: input.consent.research,
     ...derive(input.registrationDate, subject.dateOfBirth),
-    recordKey: String(randomUInt32()),
   };
 }

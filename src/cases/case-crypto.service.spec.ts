@@ -29,6 +29,7 @@ const service = () => {
     epochDir: keyring.store.dir,
     attemptedUsernameKey: key(),
     auditSigningKeys: { currentKeyId: 's1', keys: new Map() },
+    noisePrfKey: key(),
   });
   return new CaseCryptoService(config, keyring);
 };

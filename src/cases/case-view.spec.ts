@@ -72,9 +72,9 @@ describe('columnsFor', () => {
     }
   });
 
-  it.each(ROLES)('%s never fetches blind indexes or the record key', (role) => {
+  it.each(ROLES)('%s never fetches blind indexes', (role) => {
     const columns: string[] = columnsFor(role);
-    for (const c of ['biGivenName', 'biFamilyName', 'biDocumentNumber', 'recordKey']) {
+    for (const c of ['biGivenName', 'biFamilyName', 'biDocumentNumber']) {
       expect(columns).not.toContain(c);
     }
   });

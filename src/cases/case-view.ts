@@ -28,7 +28,7 @@ export interface OpenedCase {
   narrative: string | null;
 }
 
-export type CaseColumn = Exclude<keyof CaseEntity, 'recordKey'>;
+export type CaseColumn = keyof CaseEntity;
 export type CaseRow = Pick<CaseEntity, 'id' | 'officeId' | 'erasedAt' | 'version'> & Partial<CaseEntity>;
 export type CaseView = Partial<Record<CaseField, unknown>>;
 

@@ -74,10 +74,6 @@ export class CaseEntity {
   @Column({ name: 'year_of_registration', type: 'int', nullable: true })
   yearOfRegistration!: number | null;
 
-  /** Random per-record value for future cell-key perturbation of aggregates; never exposed. */
-  @Column({ name: 'record_key', type: 'bigint', select: false })
-  recordKey!: string;
-
   @Column({ name: 'key_id', type: 'varchar', length: 32, nullable: true })
   keyId!: string | null;
 

@@ -8,6 +8,7 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401 },
   INVALID_CREDENTIALS: { status: 401 },
   FORBIDDEN: { status: 403 },
+  BUDGET_EXHAUSTED: { status: 403 },
   NOT_FOUND: { status: 404 },
   CASE_ERASED: { status: 409, auditReason: 'erased' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, auditReason: 'idempotency_in_progress' },

@@ -87,6 +87,17 @@ export const envSchema = z.object({
     .max(1000)
     .default(11),
 
+  /** ρ (zCDP) each researcher may spend per approval period (docs/DISCLOSURE.md justifies the default). */
+  AGGREGATE_RESEARCHER_BUDGET_RHO: z.coerce
+    .number({ error: 'must be a number' })
+    .min(0)
+    .max(100)
+    .default(0.33),
+  /** ρ all researchers together may spend on new releases per calendar year (UTC), against collusion. */
+  AGGREGATE_GLOBAL_BUDGET_RHO: z.coerce.number({ error: 'must be a number' }).min(0).max(10_000).default(5),
+  /** σ of the noise when a query names no accuracy. */
+  AGGREGATE_DEFAULT_SIGMA: z.coerce.number({ error: 'must be a number' }).min(1).max(10_000).default(10),
+
   KEYS_FILE: z.string().default('.data/dev-keys.json'),
   FIELD_MASTER_KEYS: optionalString,
   FIELD_MASTER_KEY_ID: optionalString,
@@ -102,6 +113,7 @@ export const envSchema = z.object({
   AUDIT_SIGNING_KEYS: optionalString,
   AUDIT_SIGNING_KEY_ID: optionalString,
   AUDIT_CHECKPOINT_INTERVAL_MS: int(100, 60_000, 1000),
+  NOISE_PRF_KEY: optionalString,
   JWT_ISSUER: z.string().default('ctr-case-api'),
   JWT_AUDIENCE: z.string().default('ctr-case-api'),
   JWT_TTL_SECONDS: int(60, 24 * 3600, 900),

@@ -28,6 +28,8 @@ export interface KeyMaterial {
   attemptedUsernameKey: Buffer;
   /** Ed25519 keys that sign audit checkpoints (the database never sees them). */
   auditSigningKeys: SigningKeyRing;
+  /** Keys the PRF from which the noise of aggregate answers is drawn (src/crypto/prf-stream.ts). */
+  noisePrfKey: Buffer;
 }
 
 const KEY_VARIABLES = [
@@ -40,6 +42,7 @@ const KEY_VARIABLES = [
   'RELEASE_SIGNING_KEY',
   'AUDIT_SIGNING_KEYS',
   'AUDIT_SIGNING_KEY_ID',
+  'NOISE_PRF_KEY',
 ] as const;
 type KeyVariable = (typeof KEY_VARIABLES)[number];
 type RawKeys = Record<KeyVariable, string>;
@@ -83,6 +86,7 @@ function generateKeys(): RawKeys {
     RELEASE_SIGNING_KEY: generateKeyBase64(),
     AUDIT_SIGNING_KEYS: `dev1:${generateKeyBase64()}`,
     AUDIT_SIGNING_KEY_ID: 'dev1',
+    NOISE_PRF_KEY: generateKeyBase64(),
   };
 }
 
@@ -129,6 +133,7 @@ function toKeyMaterial(raw: RawKeys): Omit<KeyMaterial, 'epochDir'> {
         parseKey('RELEASE_SIGNING_KEY', raw.RELEASE_SIGNING_KEY),
         'RELEASE_SIGNING_KEY',
       ),
+      noisePrfKey: parseKey('NOISE_PRF_KEY', raw.NOISE_PRF_KEY),
     };
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);

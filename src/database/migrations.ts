@@ -1,5 +1,6 @@
 import { Platform1795870000000 } from '../../migrations/1795870000000-Platform.js';
 import { Cases1795880000000 } from '../../migrations/1795880000000-Cases.js';
+import { AggregateBudget1796000000000 } from '../../migrations/1796000000000-AggregateBudget.js';
 import { AuditChainV21796100000000 } from '../../migrations/1796100000000-AuditChainV2.js';
 import { Robustness1796200000000 } from '../../migrations/1796200000000-Robustness.js';
 import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs.js';
@@ -11,6 +12,7 @@ import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-Re
 export const MIGRATIONS = [
   Platform1795870000000,
   Cases1795880000000,
+  AggregateBudget1796000000000,
   AuditChainV21796100000000,
   Robustness1796200000000,
   KeyEpochs1796300000000,

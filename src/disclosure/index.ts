@@ -1,6 +1,7 @@
 /**
- * Disclosure control for aggregate answers: primary and exact complementary suppression, and the noise
- * of released counts. Plain TypeScript, no framework imports.
+ * Disclosure control for aggregate answers: primary and complementary suppression on the true counts,
+ * then exact discrete Gaussian noise accounted in zCDP, and the listing rule. Plain TypeScript, no
+ * framework imports; randomness is consumed through the RandomBits interface only.
  */
 export type {
   DimensionValue,
@@ -10,15 +11,8 @@ export type {
   ProtectedCount,
   ProtectedTable,
 } from './types.js';
-export { cellKey } from './cell-key.js';
-export {
-  buildPerturbationTable,
-  perturb,
-  type PerturbationTable,
-  type PerturbationRow,
-} from './perturbation-table.js';
 export { protectTable, type ProtectParams } from './protect-table.js';
-export { describeDisclosureControl } from './describe.js';
+export { describeDisclosureControl, REFERENCES, type DisclosureDescriptionInput } from './describe.js';
 export { DisclosureInputError, DisclosureRefusal, type RefusalReason } from './errors.js';
 export {
   discreteGaussian,
@@ -42,3 +36,4 @@ export {
   type GroupingCost,
 } from './zcdp.js';
 export { listCount, unlistedStatement, type Listed } from './listing.js';
+export { withholdUniformly } from './uniform-withholding.js';

@@ -33,6 +33,7 @@ const CONTRACT: Record<ProtectedAction, readonly Role[]> = {
   'aggregate.query': ['researcher'],
   'aggregate.dimensions': ['researcher', 'auditor'],
   'aggregate.answer': ['researcher'],
+  'aggregate.budget': ['researcher'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],

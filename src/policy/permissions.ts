@@ -34,6 +34,7 @@ export const PERMISSIONS = {
   'aggregate.query': ['researcher'],
   'aggregate.dimensions': ['researcher', 'auditor'],
   'aggregate.answer': ['researcher'],
+  'aggregate.budget': ['researcher'],
   'audit.read': ['auditor'],
   'audit.export': ['auditor'],
   'audit.verify': ['auditor'],

@@ -25,6 +25,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  /** An admin's override of the researcher's privacy budget (zCDP rho per approval period); null = default. */
+  @Column({ name: 'research_budget_rho', type: 'numeric', nullable: true })
+  researchBudgetRho!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

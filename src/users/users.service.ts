@@ -126,6 +126,11 @@ export class UsersService {
     Object.assign(user, next);
     if (input.disabled !== undefined) user.disabled = input.disabled;
     if (input.password !== undefined) user.passwordHash = await hashPassword(input.password);
+    if (input.researchBudget !== undefined) {
+      if (next.role !== 'researcher')
+        throw validationFailed('Validation failed: researchBudget is only for the researcher role');
+      user.researchBudgetRho = input.researchBudget === null ? null : input.researchBudget.toFixed(9);
+    }
     await repo.save(user);
     const sessionsRevoked = changedFields.length > 0 ? await this.sessions.revokeAll(em, user.id) : 0;
     return { user, changedFields, sessionsRevoked };

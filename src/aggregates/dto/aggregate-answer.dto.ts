@@ -2,11 +2,34 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CELL_SCHEMA, MARGINS_PROPERTY, ReleaseManifestDto } from './aggregate-release.dto.js';
 
 export class ReleasedCountDto {
-  @ApiProperty({ nullable: true, type: Number, description: 'Perturbed count; null when suppressed' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Noisy count (never below k); null when withheld by complementary suppression',
+  })
   count!: number | null;
 
   @ApiProperty()
   suppressed!: boolean;
+}
+
+export class AnswerBudgetDto {
+  @ApiProperty({
+    description: 'rho (zCDP) charged for this answer; 0 for an identical repeat',
+    example: 0.02,
+  })
+  charged!: number;
+
+  @ApiProperty({ example: 0.31 }) remaining!: number;
+  @ApiProperty({ example: 0.33 }) total!: number;
+  @ApiProperty({ format: 'date' }) periodEnd!: string;
+}
+
+export class BudgetDto {
+  @ApiProperty({ example: 0.02 }) spent!: number;
+  @ApiProperty({ example: 0.31 }) remaining!: number;
+  @ApiProperty({ example: 0.33 }) total!: number;
+  @ApiProperty({ format: 'date' }) periodEnd!: string;
 }
 
 export class AggregateAnswerDto {
@@ -23,13 +46,16 @@ export class AggregateAnswerDto {
   @ApiPropertyOptional(MARGINS_PROPERTY)
   margins?: Record<string, Record<string, unknown>[]>;
 
-  @ApiProperty({ type: ReleasedCountDto })
-  total!: ReleasedCountDto;
+  @ApiPropertyOptional({ type: ReleasedCountDto, description: 'Absent when the total is below k' })
+  total?: ReleasedCountDto;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'What was applied, citable' })
   disclosureControl!: Record<string, unknown>;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: AnswerBudgetDto })
+  budget!: AnswerBudgetDto;
+
+  @ApiProperty({ format: 'uuid', description: 'The stored answer (the same for an identical repeat)' })
   queryId!: string;
 
   @ApiProperty({

@@ -121,6 +121,35 @@ export class AggregateFiltersDto {
   @CodeFilter('isAbduction') isAbduction?: (boolean | string)[];
 }
 
+/** Named accuracies: σ of the noise on every count (a larger σ costs less budget). */
+export const ACCURACY_PRESETS = { high: 5, standard: 10, exploratory: 25 } as const;
+export type AccuracyPreset = keyof typeof ACCURACY_PRESETS;
+export const MIN_SIGMA = 1;
+export const MAX_SIGMA = 10_000;
+
+const isSigma = (v: unknown): v is number =>
+  typeof v === 'number' &&
+  Number.isFinite(v) &&
+  v >= MIN_SIGMA &&
+  v <= MAX_SIGMA &&
+  Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+
+/** `accuracy`: a preset name, or `{sigma}` with σ in MIN_SIGMA..MAX_SIGMA and at most 3 decimals. */
+const IsAccuracy = () =>
+  ValidateBy({
+    name: 'isAccuracy',
+    validator: {
+      validate(value: unknown): boolean {
+        if (typeof value === 'string') return Object.hasOwn(ACCURACY_PRESETS, value);
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        const keys = Object.keys(value);
+        return keys.length === 1 && keys[0] === 'sigma' && isSigma((value as { sigma: unknown }).sigma);
+      },
+      defaultMessage: () =>
+        `$property must be one of ${Object.keys(ACCURACY_PRESETS).join(', ')} or {sigma} with sigma between ${MIN_SIGMA} and ${MAX_SIGMA} (at most 3 decimals)`,
+    },
+  });
+
 export class AggregateQueryDto {
   @ApiProperty({
     type: 'array',
@@ -145,4 +174,23 @@ export class AggregateQueryDto {
   @ValidateNested()
   @Type(() => AggregateFiltersDto)
   filters?: AggregateFiltersDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Standard deviation of the noise on every count: a preset or {sigma}. A larger sigma costs less budget. ' +
+      'Default: the service default (standard).',
+    oneOf: [
+      { type: 'string', enum: Object.keys(ACCURACY_PRESETS) },
+      {
+        type: 'object',
+        properties: { sigma: { type: 'number', minimum: MIN_SIGMA, maximum: MAX_SIGMA } },
+        required: ['sigma'],
+        additionalProperties: false,
+      },
+    ],
+    example: { sigma: 20 },
+  })
+  @IsOptional()
+  @IsAccuracy()
+  accuracy?: AccuracyPreset | { sigma: number };
 }

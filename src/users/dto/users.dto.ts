@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { COUNTRY_CODES } from '../../ctdc/index.js';
 import { IsIsoDate } from '../../common/validators.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
@@ -98,6 +110,20 @@ export class UpdateUserDto {
   @IsString()
   @IsAcceptablePassword()
   password?: string;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    maximum: 100,
+    description:
+      "Researchers only: this researcher's privacy budget (zCDP rho per approval period); null restores the default",
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsNumber({ maxDecimalPlaces: 9, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
+  researchBudget?: number | null;
 }
 
 export class UserDto {
