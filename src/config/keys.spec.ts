@@ -9,7 +9,7 @@ const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keys-')),
 describe('key material', () => {
   it('in production, every missing key is fatal and named', () => {
     expect(() => resolveKeys(parseEnv({ NODE_ENV: 'production' }))).toThrow(
-      /FIELD_MASTER_KEYS, FIELD_MASTER_KEY_ID, PSEUDONYM_KEY, BLIND_INDEX_KEY, JWT_SECRET, AUDIT_CHAIN_KEY, RELEASE_SIGNING_KEY, AUDIT_SIGNING_KEYS, AUDIT_SIGNING_KEY_ID must be set in production/,
+      /FIELD_MASTER_KEYS, FIELD_MASTER_KEY_ID, PSEUDONYM_KEY, BLIND_INDEX_KEY, JWT_SECRET, AUDIT_CHAIN_KEY, RELEASE_SIGNING_KEY, AUDIT_SIGNING_KEYS, AUDIT_SIGNING_KEY_ID, NOISE_PRF_KEY must be set in production/,
     );
   });
 
@@ -47,6 +47,7 @@ describe('key material', () => {
       RELEASE_SIGNING_KEY: 'c2hvcnQ=',
       AUDIT_SIGNING_KEYS: 's1:c2hvcnQ=',
       AUDIT_SIGNING_KEY_ID: 's1',
+      NOISE_PRF_KEY: 'c2hvcnQ=',
     });
     let message = '';
     try {
