@@ -144,7 +144,10 @@ function measureUtility(): Record<string, unknown> {
     cells: input.cells.length,
     cellsAtLeast200: large.length,
     withheldAmongThem: large.filter(({ d }) => d.suppressed).length,
-    shareWithin10PctPerPanel: { min: Math.min(...shares), mean: shares.reduce((a, b) => a + b, 0) / shares.length },
+    shareWithin10PctPerPanel: {
+      min: Math.min(...shares),
+      mean: shares.reduce((a, b) => a + b, 0) / shares.length,
+    },
     withholdMs,
     microsecondsPerNoiseSample: Number(sampleUs.toFixed(1)),
   };
@@ -177,7 +180,10 @@ function measureAttack(rho: number, trials: number): Record<string, number> {
   const erf = (x: number) => {
     const t = 1 / (1 + 0.3275911 * Math.abs(x));
     const y =
-      1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+      1 -
+      ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+        t *
+        Math.exp(-x * x);
     return x >= 0 ? y : -y;
   };
   return {
@@ -203,7 +209,10 @@ function main(): void {
     defaults: { k: K, budgetRho: BUDGET, sigma: SIGMA },
     privacy: {
       wholeBudgetOnOneSurvivor: oneSurvivor,
-      budgetSpreadOverFive: { ...fiveSurvivors, expectedExactOfFive: Number((5 * fiveSurvivors.pExactSingleQuery).toFixed(2)) },
+      budgetSpreadOverFive: {
+        ...fiveSurvivors,
+        expectedExactOfFive: Number((5 * fiveSurvivors.pExactSingleQuery).toFixed(2)),
+      },
     },
     utility,
     seconds: (Date.now() - started) / 1000,
@@ -211,7 +220,10 @@ function main(): void {
   const text = JSON.stringify(result, null, 2);
   console.log(text);
   const file = path.join('bench', 'results', 'disclosure.md');
-  fs.appendFileSync(file, `\n## ${result.at}\n\n\`npm run bench:disclosure\`\n\n\`\`\`json\n${text}\n\`\`\`\n`);
+  fs.appendFileSync(
+    file,
+    `\n## ${result.at}\n\n\`npm run bench:disclosure\`\n\n\`\`\`json\n${text}\n\`\`\`\n`,
+  );
 }
 
 main();
