@@ -103,11 +103,19 @@ describe('research deliverables (e2e)', () => {
         await query({
           dimensions: ['citizenshipRegion'],
           filters: { countryOfExploitationSubregion: ['035'] },
+          accuracy: { sigma: 1 },
         }).expect(200)
       ).body as Answer;
-      expect(answer.cells.map((c) => c.citizenshipRegion).sort()).toEqual(['002', '142']);
-      const asia = (await query({ dimensions: [], filters: { citizenshipSubregion: ['035'] } }).expect(200))
-        .body as Answer;
+      const regions = answer.cells.map((c) => c.citizenshipRegion);
+      expect(regions).toContain('142'); // 27 cases; 002 (12) may fall below k after noise
+      expect(regions.every((r) => r === '002' || r === '142')).toBe(true);
+      const asia = (
+        await query({
+          dimensions: [],
+          filters: { citizenshipSubregion: ['035'] },
+          accuracy: { sigma: 1 },
+        }).expect(200)
+      ).body as Answer;
       expect(Math.abs((asia.total?.count as number) - 27)).toBeLessThanOrEqual(5);
     });
 
