@@ -331,7 +331,7 @@ describe('research deliverables (e2e)', () => {
         query: { dimensions: ['gender', 'citizenshipSubregion'], filters: {} },
         k: K,
         mechanism: expect.objectContaining({ methods: expect.any(Array) }),
-        rhoCharged: null,
+        rhoCharged: expect.any(Number),
         dataVersion: null,
         dataCountedAt: expect.any(String),
         service: { name: 'ctr-case-api', version: expect.any(String) },
