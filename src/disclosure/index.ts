@@ -13,6 +13,7 @@ export type {
 } from './types.js';
 export { protectTable, type ProtectParams } from './protect-table.js';
 export { describeDisclosureControl, REFERENCES, type DisclosureDescriptionInput } from './describe.js';
+export { closeProtectionPool, DEFAULT_BUDGET_MS, protectTableAsync } from './protect-async.js';
 export { DisclosureInputError, DisclosureRefusal, type RefusalReason } from './errors.js';
 export {
   discreteGaussian,
