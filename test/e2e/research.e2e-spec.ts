@@ -93,8 +93,8 @@ describe('research deliverables (e2e)', () => {
       expect(byCountry.length).toBeGreaterThanOrEqual(5);
       const regionOf = `CASE WHEN citizenship IN ('PH','TH','VN','MY') THEN '035' ELSE '202' END`;
       const bySubregion = await withheld('citizenshipSubregion', regionOf);
-      // Both sub-regions have k or more; at most one is withheld (to protect the unlisted zeros' sum).
-      expect(bySubregion.length).toBeLessThanOrEqual(1);
+      // Both sub-regions have k or more (202 only 12, so its noisy count may fall below k and be unlisted, and
+      // then 035 is withheld to protect it): fewer groups are withheld than by country either way.
       expect(bySubregion.length).toBeLessThan(byCountry.length);
     });
 
