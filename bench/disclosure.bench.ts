@@ -77,12 +77,12 @@ function population(): { citizenship: string; year: number }[] {
 }
 
 function panel(cases: { citizenship: string; year: number }[]): { input: TableInput; domain: number[] } {
-  const cells = new Map<string, { values: [string, number]; count: number; keySum: number }>();
+  const cells = new Map<string, { values: [string, number]; count: number }>();
   const rows = new Map<string, number>();
   const cols = new Map<number, number>();
   for (const c of cases) {
     const key = `${c.citizenship}|${c.year}`;
-    const cell = cells.get(key) ?? { values: [c.citizenship, c.year], count: 0, keySum: 0 };
+    const cell = cells.get(key) ?? { values: [c.citizenship, c.year], count: 0 };
     cell.count++;
     cells.set(key, cell);
     rows.set(c.citizenship, (rows.get(c.citizenship) ?? 0) + 1);
@@ -94,10 +94,10 @@ function panel(cases: { citizenship: string; year: number }[]): { input: TableIn
       multiValued: [false, false],
       cells: [...cells.values()],
       margins: [
-        [...rows].map(([value, count]) => ({ value, count, keySum: 0 })),
-        [...cols].map(([value, count]) => ({ value, count, keySum: 0 })),
+        [...rows].map(([value, count]) => ({ value, count })),
+        [...cols].map(([value, count]) => ({ value, count })),
       ],
-      total: { count: cases.length, keySum: 0 },
+      total: { count: cases.length },
     },
     // The citizenship code list has ~250 codes; the year filter is 2015–2024.
     domain: [250, YEARS.length],

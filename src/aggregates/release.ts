@@ -66,7 +66,6 @@ export function buildRelease(params: {
     margins: marginRows.map((list, d) =>
       list.map((row) => ({
         count: row.n,
-        keySum: 0,
         value: parseValue(dimensions[d], [row.v0, row.v1, row.v2][d] as string),
       })),
     ),

@@ -1,26 +1,11 @@
 import fc from 'fast-check';
-import { newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
+import { newUuid, sha256Hex, timingSafeEqualStrings } from './hash.js';
 
 describe('sha256Hex', () => {
   it('matches the SHA-256 test vector and treats strings as UTF-8', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(sha256Hex(Buffer.from('abc'))).toBe(sha256Hex('abc'));
     expect(sha256Hex('é')).toBe(sha256Hex(Buffer.from('é', 'utf8')));
-  });
-});
-
-describe('randomUInt32', () => {
-  it('returns integers in [0, 2^32) that vary', () => {
-    const values = Array.from({ length: 1000 }, () => randomUInt32());
-    for (const v of values) {
-      expect(Number.isInteger(v)).toBe(true);
-      expect(v).toBeGreaterThanOrEqual(0);
-      expect(v).toBeLessThan(2 ** 32);
-    }
-    expect(new Set(values).size).toBeGreaterThan(990);
-    // Both halves of the range occur (the top bit is used).
-    expect(values.some((v) => v >= 2 ** 31)).toBe(true);
-    expect(values.some((v) => v < 2 ** 31)).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 of `data` (strings as UTF-8), lowercase hex. */
 export function sha256Hex(data: string | Buffer): string {
@@ -8,11 +8,6 @@ export function sha256Hex(data: string | Buffer): string {
 /** HMAC-SHA256 of `data` (strings as UTF-8) under `key`, lowercase hex. */
 export function hmacSha256Hex(key: Buffer, data: string | Buffer): string {
   return createHmac('sha256', key).update(data).digest('hex');
-}
-
-/** A uniformly distributed integer in [0, 2^32), from the CSPRNG. */
-export function randomUInt32(): number {
-  return randomBytes(4).readUInt32BE(0);
 }
 
 /** A random (version 4) UUID. */

@@ -30,7 +30,7 @@ export {
   type SecretKeyObject,
 } from './keys.js';
 export { epochIndex, EPOCH_ID_PATTERN, isRolloverDue } from './epochs.js';
-export { hmacSha256Hex, newUuid, randomUInt32, sha256Hex, timingSafeEqualStrings } from './hash.js';
+export { hmacSha256Hex, newUuid, sha256Hex, timingSafeEqualStrings } from './hash.js';
 export { prfBitStream, randomBitSource, type BitSource } from './prf-stream.js';
 export {
   PHONETIC_KEY_BITS,

@@ -5,10 +5,9 @@
 /** A value of one aggregate dimension (a code, a year, or a boolean flag). */
 export type DimensionValue = string | number | boolean;
 
-/** A true count from the data. `keySum` (the old cell-key numerator) is accepted and ignored. */
+/** A true count from the data. */
 export interface RawCount {
   count: number;
-  keySum?: number;
 }
 
 export interface TableInput {
