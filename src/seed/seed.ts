@@ -10,6 +10,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { SessionService } from '../auth/session.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { KeyMaterial } from '../config/keys.js';
 import { MAX_CASES_PER_INSERT, scopedCases, type NewCase } from '../cases/case.repository.js';
 import { rolloverKeys } from '../cases/rewrap.js';
 import { generateKeyBase64 } from '../crypto/index.js';
@@ -18,7 +19,7 @@ import { EpochKeyStore } from '../keyring/epoch-store.js';
 import { OfficesService } from '../users/offices.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Worker } from 'node:worker_threads';
-import type { BatchRequest, SeedWorkerData } from './seed-worker.js';
+import type { BatchRequest, SeedWorkerData, SeedWorkerKeys } from './seed-worker.js';
 
 export interface SeedOptions {
   cases: number;
@@ -79,6 +80,14 @@ async function ensureAuthors(dataSource: DataSource, audit: AuditService, count:
   return authors;
 }
 
+/** What crosses to the worker: the keys a case row needs (structured clone cannot copy the signing keys). */
+const seedWorkerKeys = (keys: KeyMaterial): SeedWorkerKeys => ({
+  masterKeys: keys.masterKeys,
+  pseudonymKey: keys.pseudonymKey,
+  blindIndexKey: keys.blindIndexKey,
+  epochDir: keys.epochDir,
+});
+
 /** Seeds `options.cases` synthetic cases spread over `options.offices` offices (skewed: office 1 is busiest). */
 export async function seedCases(
   dataSource: DataSource,
@@ -100,7 +109,7 @@ export async function seedCases(
   const workerData: SeedWorkerData = {
     seed: options.seed,
     env: config.env,
-    keys: config.keys,
+    keys: seedWorkerKeys(config.keys),
     epochs: [...keyring.live()],
     authors,
   };
