@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,18 +8,50 @@ import { startTestApp, type TestApp } from '../test-app.js';
 
 const run = promisify(execFile);
 
+interface Response {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, { schema?: { $ref?: string } }>;
+}
+
 interface Operation {
   security?: Record<string, string[]>[];
-  responses: Record<string, unknown>;
+  responses: Record<string, Response>;
   parameters?: { name: string; in: string }[];
+}
+
+type Document = { paths: Record<string, Record<string, Operation>> };
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Every operation of the document, with a request path (path parameters as random UUIDs). */
+const operationsOf = (document: Document) =>
+  Object.entries(document.paths).flatMap(([route, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]) => ({
+        method,
+        route,
+        operation,
+        url: route.replace(/\{[^}]+\}/g, () => randomUUID()),
+      })),
+  );
+
+/** Sends one anonymous request with a raw body and answers its status. */
+async function statusOf(t: TestApp, method: string, url: string, contentType?: string, body?: string) {
+  let req = t.http()[method as 'get'](url);
+  if (contentType !== undefined) req = req.set('Content-Type', contentType);
+  const res = await (body === undefined ? req : req.send(body));
+  return res.status;
 }
 
 describe('OpenAPI document (e2e)', () => {
   let t: TestApp;
-  let document: { paths: Record<string, Record<string, Operation>> };
+  let document: Document;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The probes below send a few hundred anonymous requests: the general rate limit has its own test.
+    t = await startTestApp({ RATE_LIMIT_PER_CLIENT: '1000000' });
     const res = await t.http().get('/docs-json');
     expect(res.status).toBe(200);
     document = res.body;
@@ -55,6 +88,76 @@ describe('OpenAPI document (e2e)', () => {
     expect(operation).toBeDefined();
     expect(operation.security).toEqual(secured ? [{ bearer: [] }] : []);
     if (secured) expect(Object.keys(operation.responses)).toContain('401');
+  });
+
+  it('lists 503 with Retry-After on every operation, and 429 with Retry-After and RateLimit headers on every rate-limited one', () => {
+    const missing: string[] = [];
+    for (const { method, route, operation } of operationsOf(document)) {
+      const where = `${method.toUpperCase()} ${route}`;
+      const unavailable = operation.responses['503'];
+      if (!unavailable?.headers?.['Retry-After']) missing.push(`${where}: 503 with Retry-After`);
+      const limited = operation.responses['429'];
+      if (route.startsWith('/health')) {
+        if (limited) missing.push(`${where}: 429 listed on a route never limited`);
+        continue;
+      }
+      for (const name of ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) {
+        if (!limited?.headers?.[name]) missing.push(`${where}: 429 with ${name}`);
+      }
+      const success = Object.entries(operation.responses).find(([status]) => Number(status) < 300)?.[1];
+      if (!success?.headers?.['RateLimit-Remaining']) missing.push(`${where}: RateLimit headers on success`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('types every error answer as the JSON error shape (also on routes that produce CSV)', () => {
+    const wrong: string[] = [];
+    for (const { method, route, operation } of operationsOf(document)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (Number(status) < 400 || route.startsWith('/health')) continue;
+        const types = Object.keys(response.content ?? {});
+        const ref = response.content?.['application/json']?.schema?.$ref;
+        if (types.join() !== 'application/json' || ref !== '#/components/schemas/ErrorResponseDto')
+          wrong.push(`${method.toUpperCase()} ${route} ${status}: ${types.join('|')} ${ref}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lists 415, 413 and 400 exactly where a body can be refused: probed on every operation', async () => {
+    const wrong: string[] = [];
+    const big = JSON.stringify({ x: 'x'.repeat(t.config.env.BODY_LIMIT_BYTES) });
+    for (const { method, route, operation, url } of operationsOf(document)) {
+      const where = `${method.toUpperCase()} ${route}`;
+      const listed = (status: number) => String(status) in operation.responses;
+      const form = await statusOf(t, method, url, 'application/x-www-form-urlencoded', 'a=b');
+      if ((form === 415) !== listed(415))
+        wrong.push(`${where}: a form body answers ${form}, 415 listed: ${listed(415)}`);
+      const large = await statusOf(t, method, url, 'application/json', big);
+      if ((large === 413) !== listed(413))
+        wrong.push(`${where}: a large body answers ${large}, 413 listed: ${listed(413)}`);
+      const malformed = await statusOf(t, method, url, 'application/json', '{"a":');
+      if (malformed === 400 && !listed(400)) wrong.push(`${where}: malformed JSON answers 400, not listed`);
+      if (malformed >= 500 || form >= 500 || large >= 500) wrong.push(`${where}: 5xx`);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
+  it('lists 429 exactly where the general rate limit refuses: probed on every operation past the limit', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_PER_CLIENT: '10', RATE_LIMIT_WINDOW_MS: '3600000' });
+    try {
+      for (let i = 0; i < 10; i++) await limited.http().get('/v1/auth/me');
+      const wrong: string[] = [];
+      for (const { method, route, operation, url } of operationsOf(document)) {
+        const status = await statusOf(limited, method, url);
+        const listed = '429' in operation.responses;
+        if ((status === 429) !== listed)
+          wrong.push(`${method.toUpperCase()} ${route}: ${status}, 429 listed: ${listed}`);
+      }
+      expect(wrong).toEqual([]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('passes Redocly’s recommended rules without errors', async () => {

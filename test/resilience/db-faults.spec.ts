@@ -162,17 +162,24 @@ describe('database faults (resilience)', () => {
   }, 30_000);
 
   it('a database outage: every route answers 503 with Retry-After and the error body; tokens stay valid', async () => {
-    const doc = (await t.http().get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await t.http().get('/docs-json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.keys(item)
-        .filter((m) => ['get', 'post', 'patch', 'delete'].includes(m))
-        .map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, randomUUID()) })),
+      Object.entries(item)
+        .filter(([m]) => ['get', 'post', 'patch', 'delete'].includes(m))
+        .map(([method, operation]) => ({
+          method,
+          path: path.replace(/\{[^}]+\}/g, randomUUID()),
+          // The OpenAPI document must say so wherever a 503 can come.
+          documented: '503' in operation.responses,
+        })),
     );
     await cluster.stop();
     try {
       const failures: string[] = [];
       // Routes that need no database (a published key) may answer as usual.
-      for (const { method, path } of routes.filter((r) => !r.path.endsWith('/public-key'))) {
+      for (const { method, path, documented } of routes.filter((r) => !r.path.endsWith('/public-key'))) {
         for (const token of [caseworker.token, auditor.token, admin]) {
           const agent = t.http();
           const res = await agent[method as 'get'](path)
@@ -183,6 +190,7 @@ describe('database faults (resilience)', () => {
           // A public route refusing its (absent) body before it needs the database answers 400, rightly.
           if (res.status === 400 && !res.body?.message?.includes('database')) continue;
           if (res.status !== 503) failures.push(`${where}: ${res.status}`);
+          else if (!documented) failures.push(`${where}: 503 not in the OpenAPI document`);
           else if (!res.headers['retry-after']) failures.push(`${where}: no Retry-After`);
           else if (
             !path.startsWith('/health') &&
