@@ -5,3 +5,4 @@ export * from './office-scope.js';
 export * from './research-approval.js';
 export * from './permissions.js';
 export * from './two-person.js';
+export * from './user-fields.js';

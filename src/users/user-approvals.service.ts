@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionService } from '../auth/session.service.js';
+import { NO_PASSWORD } from '../auth/password.js';
 import { DomainError, notFound } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
@@ -15,7 +16,7 @@ import type {
   UpdateUserDto,
   UserDto,
 } from './dto/users.dto.js';
-import { NO_PASSWORD, UsersService } from './users.service.js';
+import { UsersService } from './users.service.js';
 
 type ApprovalKind = 'create' | 'update' | 'password_reset';
 
@@ -111,7 +112,7 @@ export class UserApprovalsService implements OnApplicationBootstrap {
       const decided = await this.decide(em, ctx, approval, 'approved');
       await em.query(`UPDATE users SET disabled = false WHERE id = $1`, [user.id]);
       const approverCode = await this.completeEnrollment(em, user.id);
-      const created = await this.users.findDto(em, user.id);
+      const created = await this.users.findDto(em, ctx, user.id);
       return {
         approval: toApprovalDto(decided),
         user: created,
@@ -240,7 +241,7 @@ export class UserApprovalsService implements OnApplicationBootstrap {
       });
       return {
         approval: toApprovalDto(decided),
-        user: await this.users.findDto(em, approval.user_id),
+        user: await this.users.findDto(em, ctx, approval.user_id),
         enrollmentCode: approverCode,
       };
     });

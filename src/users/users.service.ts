@@ -1,41 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword, NO_PASSWORD } from '../auth/password.js';
 import { passwordPolicyMessage } from '../auth/password-policy.js';
 import { SessionService } from '../auth/session.service.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { todayUtc } from '../common/iso-date.js';
-import { isOfficeScopedRole, type Role } from '../policy/index.js';
+import { isOfficeScopedRole, seesUserField, type Role } from '../policy/index.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
 import { OfficeEntity } from './office.entity.js';
 import { UserEntity } from './user.entity.js';
 
-export const toUserDto = ({
-  id,
-  username,
-  role,
-  officeId,
-  approvedUntil,
-  disabled,
-}: UserEntity): UserDto => ({
-  id,
-  username,
-  role,
-  officeId,
-  approvedUntil,
-  disabled,
-});
-
-/** Not an argon2 hash: verification always fails, so the account has no password until enrollment. */
-export const NO_PASSWORD = '!enrollment-pending';
+/** An account as `viewer` may see it (policy/user-fields.ts: the research budget is the admin's alone). */
+export function toUserDto(user: UserEntity, viewer: Role | null): UserDto {
+  const { id, username, role, officeId, approvedUntil, disabled } = user;
+  const dto: UserDto = { id, username, role, officeId, approvedUntil, disabled };
+  if (viewer !== null && seesUserField(viewer, 'researchBudget')) {
+    dto.researchBudget = user.researchBudgetRho === null ? null : Number(user.researchBudgetRho);
+  }
+  return dto;
+}
 
 interface Assignment {
   role: Role;
   officeId: string | null;
   approvedUntil: string | null;
 }
+
+/** The role the caller sees accounts as; none for the service itself (bootstrap, commands): no restricted field. */
+const viewerOf = (ctx: RequestContext): Role | null => ctx.actor?.role ?? null;
 
 @Injectable()
 export class UsersService {
@@ -69,7 +63,7 @@ export class UsersService {
         resourceId: user.id,
         details: { role: user.role, officeId: user.officeId },
       });
-      return toUserDto(user);
+      return toUserDto(user, viewerOf(ctx));
     });
   }
 
@@ -81,7 +75,7 @@ export class UsersService {
         outcome: 'allowed',
         details: { count: users.length },
       });
-      return users.map(toUserDto);
+      return users.map((user) => toUserDto(user, viewerOf(ctx)));
     });
   }
 
@@ -96,7 +90,7 @@ export class UsersService {
         resourceId: user.id,
         details: { changedFields, sessionsRevoked },
       });
-      return toUserDto(user);
+      return toUserDto(user, viewerOf(ctx));
     });
   }
 
@@ -153,11 +147,11 @@ export class UsersService {
     return repo.save(repo.create({ username, passwordHash: NO_PASSWORD, disabled: true, ...assignment }));
   }
 
-  /** One account as the API shows it, read inside the caller's transaction. */
-  async findDto(em: EntityManager, id: string): Promise<UserDto> {
+  /** One account as the API shows it to the caller, read inside the caller's transaction. */
+  async findDto(em: EntityManager, ctx: RequestContext, id: string): Promise<UserDto> {
     const user = await em.getRepository(UserEntity).findOneBy({ id });
     if (!user) throw notFound('User');
-    return toUserDto(user);
+    return toUserDto(user, viewerOf(ctx));
   }
 
   /** Creates the bootstrap admin when no admin exists and a password is configured. */

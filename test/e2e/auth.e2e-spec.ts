@@ -193,6 +193,33 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(me.body.role).toBe('supervisor');
   });
 
+  it('a user.update event counts exactly the sessions it revoked', async () => {
+    const user = await createUser(t, admin, 'auditor'); // one session
+    await login(t, user.username, PASSWORD);
+    const third = await login(t, user.username, PASSWORD);
+    expect((await t.http().post('/v1/auth/logout').set('Authorization', `Bearer ${third}`)).status).toBe(204);
+    const patch = (body: object) =>
+      t.http().patch(`/v1/users/${user.id}`).set('Authorization', `Bearer ${admin}`).send(body);
+    expect((await patch({ disabled: true })).status).toBe(200);
+    expect((await patch({ disabled: false })).status).toBe(200);
+    const { rows } = await t.db.query<{ details: { sessionsRevoked: number } }>(
+      `SELECT details FROM audit_events WHERE resource_id = $1 AND action = 'user.update' ORDER BY seq`,
+      [user.id],
+    );
+    // Two open sessions when disabled (the third was logged out), none left when enabled again.
+    expect(rows.map((r) => r.details.sessionsRevoked)).toEqual([2, 0]);
+  });
+
+  it('an account pending enrollment refuses its placeholder and the dummy password like any wrong one', async () => {
+    const user = await createUser(t, admin, 'auditor');
+    await t.db.query(`UPDATE users SET password_hash = '!enrollment-pending' WHERE id = $1`, [user.id]);
+    for (const password of ['!enrollment-pending', 'not-a-real-password-0000', PASSWORD]) {
+      const res = await t.http().post('/v1/auth/login').send({ username: user.username, password });
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Invalid username or password');
+    }
+  });
+
   it('25 failed logins for one account lead to 429 with Retry-After, and the right password is refused meanwhile', async () => {
     const user = await createUser(t, admin, 'auditor');
     const statuses: number[] = [];
@@ -210,6 +237,33 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
     const right = await t.http().post('/v1/auth/login').send({ username: user.username, password: PASSWORD });
     expect(right.status).toBe(429);
+  });
+
+  it("a researcher's own budget is shown to admins (list and PATCH answer), never to auditors", async () => {
+    const researcher = await createUser(t, admin, 'researcher');
+    const auditor = await createUser(t, admin, 'auditor');
+    const patch = (body: object) =>
+      t.http().patch(`/v1/users/${researcher.id}`).set('Authorization', `Bearer ${admin}`).send(body);
+    const set = await patch({ researchBudget: 0.5 });
+    expect(set.status).toBe(200);
+    expect(set.body.researchBudget).toBe(0.5);
+    const listed = async (token: string) => {
+      const res = await t.http().get('/v1/users').set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      return (res.body as { id: string }[]).find((u) => u.id === researcher.id) as Record<string, unknown>;
+    };
+    expect((await listed(admin)).researchBudget).toBe(0.5);
+    const seenByAuditor = await listed(auditor.token);
+    expect(Object.keys(seenByAuditor).sort()).toEqual([
+      'approvedUntil',
+      'disabled',
+      'id',
+      'officeId',
+      'role',
+      'username',
+    ]);
+    expect((await patch({ researchBudget: null })).body.researchBudget).toBeNull();
+    expect((await listed(admin)).researchBudget).toBeNull();
   });
 
   it('never writes a password to a response or a log line', async () => {

@@ -133,6 +133,18 @@ export class UserDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) officeId!: string | null;
   @ApiProperty({ format: 'date', nullable: true, type: String }) approvedUntil!: string | null;
   @ApiProperty() disabled!: boolean;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    maximum: 100,
+    example: 0.5,
+    description:
+      "Admins' view only: a researcher's own privacy budget (zCDP rho per approval period) set with PATCH; " +
+      'null: the default (AGGREGATE_RESEARCHER_BUDGET_RHO)',
+  })
+  researchBudget?: number | null;
 }
 
 export class ApprovalChangesDto {
