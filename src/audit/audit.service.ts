@@ -142,6 +142,17 @@ export class AuditService {
    * only, not for their whole duration. The transaction must be READ COMMITTED (the default).
    */
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
+    const call = this.appendCall(ctx, input, 1);
+    await em.query(`SELECT ${call.sql}`, call.params);
+  }
+
+  /**
+   * The append of one event as a SQL call, `audit_append_v2($first, …)`, with its parameters (checked as
+   * record() checks them), for a statement that writes and audits at once (a create: one statement, atomic
+   * on its own, with no transaction round trips). The call must be evaluated exactly once in a statement
+   * that fails as a whole if the write fails; it takes the chain lock, held to the statement's commit.
+   */
+  appendCall(ctx: RequestContext, input: AuditEventInput, first: number): { sql: string; params: unknown[] } {
     const details = input.details ?? {};
     checkDetails(input.action, details);
     const resourceIds = input.resourceIds ?? [];
@@ -151,19 +162,23 @@ export class AuditService {
       }
     }
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
+    const n = (i: number) => `$${first + i}`;
     // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the chain lock.
-    await em.query(`SELECT audit_append_v2($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10)`, [
-      actor.id,
-      actor.role,
-      input.action,
-      input.resourceType ?? null,
-      input.resourceId ?? null,
-      resourceIds,
-      input.outcome,
-      ctx.requestId,
-      ctx.clientRequestId ?? null,
-      JSON.stringify(details),
-    ]);
+    return {
+      sql: `audit_append_v2(${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${n(9)}::jsonb)`,
+      params: [
+        actor.id,
+        actor.role,
+        input.action,
+        input.resourceType ?? null,
+        input.resourceId ?? null,
+        resourceIds,
+        input.outcome,
+        ctx.requestId,
+        ctx.clientRequestId ?? null,
+        JSON.stringify(details),
+      ],
+    };
   }
 
   /**

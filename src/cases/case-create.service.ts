@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { withDefaults } from '../ctdc/index.js';
 import { newUuid } from '../crypto/index.js';
@@ -12,6 +13,9 @@ import type { VersionedCase } from './case-reader.service.js';
 import { derive } from './derivation.js';
 import type { CreateCaseDto } from './dto/case.dto.js';
 
+/** Besides the caller's view, what the duplicate hints of a new case need. */
+const CREATE_EXTRA_COLUMNS = ['phoneticKey', 'duplicatesConfirmedAt'] as const;
+
 /** POST /v1/cases, with optional idempotency. */
 @Injectable()
 export class CaseCreateService {
@@ -20,6 +24,7 @@ export class CaseCreateService {
     private readonly reader: CaseReader,
     private readonly crypto: CaseCryptoService,
     private readonly dupes: CaseDuplicatesService,
+    private readonly audit: AuditService,
   ) {}
 
   create(
@@ -28,6 +33,7 @@ export class CaseCreateService {
     idempotencyKey?: string,
   ): Promise<VersionedCase & { duplicates: DuplicateHints }> {
     const caseId = newUuid();
+    if (idempotencyKey === undefined) return this.createOnce(ctx, caseId, input);
     return this.tx.run(ctx, 'case.create', null, async (em, actor) => {
       this.tx.checkWrites(actor, input);
       let id = caseId;
@@ -51,11 +57,46 @@ export class CaseCreateService {
       const answer = await this.reader.respond(em, ctx, actor, {
         action: 'case.create',
         id,
-        extraColumns: ['phoneticKey', 'duplicatesConfirmedAt'],
+        extraColumns: CREATE_EXTRA_COLUMNS,
         alongside: (row) => this.dupes.hintsForNewCase(em, actor, row),
         details: () => ({ idempotentReplay: replay }),
       });
       return { view: answer.view, version: answer.version, duplicates: answer.extra };
+    });
+  }
+
+  /**
+   * A create without an Idempotency-Key (the common case, and bulk ingest): the row, its same-office
+   * duplicates and its audit event in one statement (ScopedCases.insertAudited), the same answer as above.
+   */
+  private createOnce(
+    ctx: RequestContext,
+    id: string,
+    input: CreateCaseDto,
+  ): Promise<VersionedCase & { duplicates: DuplicateHints }> {
+    return this.tx.runOneStatement(ctx, 'case.create', null, async (em, actor) => {
+      this.tx.checkWrites(actor, input);
+      const { row, sameOffice } = await scopedCases(em, actor).insertAudited(
+        newCaseRow(this.crypto, actor, id, input),
+        this.reader.columns(actor, CREATE_EXTRA_COLUMNS),
+        (first) =>
+          this.audit.appendCall(
+            ctx,
+            {
+              action: 'case.create',
+              outcome: 'allowed',
+              resourceType: 'case',
+              resourceId: id,
+              details: { idempotentReplay: false },
+            },
+            first,
+          ),
+      );
+      return {
+        view: this.reader.view(actor, row),
+        version: row.version,
+        duplicates: this.dupes.hintsOf(row, sameOffice),
+      };
     });
   }
 }

@@ -70,6 +70,11 @@ export class CaseDuplicatesService {
     const sameOffice = row.pseudonym
       ? await scopedCases(em, actor).sameOfficeMatching(matchOf(row), row.id)
       : [];
+    return this.hintsOf(row, sameOffice);
+  }
+
+  /** The hints of a case just created whose same-office matches are already known. */
+  hintsOf(row: CaseRow, sameOffice: string[]): DuplicateHints {
     return { sameOffice, otherOffices: [], otherOfficesAvailableAt: this.availableAt(row) };
   }
 

@@ -63,6 +63,11 @@ export class CaseReader {
     throw new CaseDenied(caseNotFound(), { reason: exists ? 'office_scope' : 'not_found' });
   }
 
+  /** The columns of the actor's view, and `extra`. */
+  columns(actor: AuthenticatedPrincipal, extra: readonly CaseColumn[] = []): CaseColumn[] {
+    return [...columnsFor(actor.role), ...extra];
+  }
+
   /** Decrypts only when the role reads subject or narrative and the case is not erased. */
   open(actor: AuthenticatedPrincipal, row: CaseRow): OpenedCase | null {
     if (!needsDecryption(actor.role) || row.erasedAt !== null) return null;
@@ -83,10 +88,7 @@ export class CaseReader {
     actor: AuthenticatedPrincipal,
     answer: CaseAnswer<X>,
   ): Promise<VersionedCase & { extra: X }> {
-    const row = await this.load(em, actor, answer.id, [
-      ...columnsFor(actor.role),
-      ...(answer.extraColumns ?? []),
-    ]);
+    const row = await this.load(em, actor, answer.id, this.columns(actor, answer.extraColumns));
     const view = this.view(actor, row);
     const extra = (answer.alongside ? await answer.alongside(row) : undefined) as X;
     await this.audit.record(em, ctx, {

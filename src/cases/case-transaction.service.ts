@@ -34,17 +34,40 @@ export class CaseTransaction {
    * Runs `work` in a transaction (whose last statement is its audit event). A CaseDenied is audited as
    * denied and a precondition failure as failed, each after the rollback, then answered.
    */
-  async run<T>(
+  run<T>(
     ctx: RequestContext,
     action: AuditAction,
     caseId: string | null,
     work: (em: EntityManager, actor: AuthenticatedPrincipal) => Promise<T>,
   ): Promise<T> {
+    return this.audited(ctx, action, caseId, (actor) => this.dataSource.transaction((em) => work(em, actor)));
+  }
+
+  /**
+   * run() for work that is ONE statement, atomic on its own (its audit event inside it, see
+   * AuditService.appendCall): no transaction is opened, which saves the BEGIN and COMMIT round trips.
+   * `work` must issue exactly one statement through `em`; denials and failures are audited as in run().
+   */
+  runOneStatement<T>(
+    ctx: RequestContext,
+    action: AuditAction,
+    caseId: string | null,
+    work: (em: EntityManager, actor: AuthenticatedPrincipal) => Promise<T>,
+  ): Promise<T> {
+    return this.audited(ctx, action, caseId, (actor) => work(this.dataSource.manager, actor));
+  }
+
+  private async audited<T>(
+    ctx: RequestContext,
+    action: AuditAction,
+    caseId: string | null,
+    work: (actor: AuthenticatedPrincipal) => Promise<T>,
+  ): Promise<T> {
     const actor = ctx.actor;
     if (actor === null) throw unauthenticated();
     const event = { action, resourceType: 'case', resourceId: caseId };
     try {
-      return await this.dataSource.transaction((em) => work(em, actor));
+      return await work(actor);
     } catch (error) {
       if (error instanceof CaseDenied) {
         await this.audit.recordAlone(ctx, { ...event, outcome: 'denied', details: error.details });

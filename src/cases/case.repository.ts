@@ -114,6 +114,44 @@ export class ScopedCases {
   }
 
   /**
+   * A new case of the actor's own office, returned with `columns`, together with its live same-office
+   * possible duplicates (ids, oldest first, as sameOfficeMatching) and an audit append, in ONE statement:
+   * atomic on its own (no BEGIN/COMMIT round trips), so the case exists if and only if its event does.
+   * `append(first)` gives the append call with its parameters numbered from `first`; it is evaluated once
+   * (a materialized CTE), after the insert's values are bound, and fails the whole statement if it fails.
+   * The duplicates are read in the statement's snapshot, which does not hold the new case.
+   */
+  async insertAudited(
+    values: NewCase,
+    columns: readonly CaseColumn[],
+    append: (first: number) => { sql: string; params: unknown[] },
+  ): Promise<{ row: CaseRow; sameOffice: string[] }> {
+    const scope = officeScope(this.actor);
+    if (scope.kind !== 'office') throw new Error('only office staff create cases');
+    const inserted = insertColumns(this.em);
+    const params: unknown[] = [scope.officeId];
+    for (const property of inserted.properties) params.push(values[property]);
+    const match = params.length;
+    params.push(values.pseudonym, values.phoneticKey);
+    const audit = append(params.length + 1);
+    params.push(...audit.params);
+    const rows = (await this.em.query(
+      `WITH created AS (${insertSql(inserted.columns, 1)} RETURNING ${selectList(this.em, columns)}),
+            audited AS MATERIALIZED (SELECT ${audit.sql} AS seq)
+       SELECT created.*, CASE WHEN $${match + 1}::bpchar IS NULL THEN '{}'::text[] ELSE ARRAY(
+                SELECT d.id::text FROM cases d
+                 WHERE d.office_id = $1 AND d.erased_at IS NULL
+                   AND (d.pseudonym = $${match + 1}::bpchar OR d.phonetic_key = $${match + 2}::int)
+                 ORDER BY d.created_at, d.id LIMIT 100) END AS "${SAME_OFFICE}"
+         FROM created CROSS JOIN audited`,
+      params,
+    )) as (CaseRow & { [SAME_OFFICE]: string[] })[];
+    if (rows.length !== 1) throw new Error('the audited insert returned no row');
+    const { [SAME_OFFICE]: sameOffice, ...row } = rows[0];
+    return { row: row as CaseRow, sameOffice };
+  }
+
+  /**
    * Updates the live case `id` of the actor's scope (optionally only at `version`); the number of rows
    * changed (0 or 1). `set` values may be SQL expressions given as functions, as in TypeORM.
    */
@@ -231,6 +269,9 @@ export class TransferredCases {
 }
 
 export const transferredCases = (em: EntityManager): TransferredCases => new TransferredCases(em);
+
+/** The column of insertAudited's answer that holds the duplicates (no case property has this name). */
+const SAME_OFFICE = '__sameOffice';
 
 const selectLists = new Map<string, string>();
 

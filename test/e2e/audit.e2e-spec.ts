@@ -446,4 +446,34 @@ describe('audit trail (e2e)', () => {
     const stored = await t.db.query('SELECT 1 FROM offices WHERE code = $1', [code]);
     expect(stored.rowCount).toBe(0);
   });
+
+  it('fails closed on a create (case and event in one statement): no case without its event', async () => {
+    const count = async () =>
+      Number(((await t.db.query('SELECT count(*) AS n FROM cases')) as { rows: { n: string }[] }).rows[0].n);
+    const before = await count();
+    await t.db.query(
+      'REVOKE EXECUTE ON FUNCTION audit_append_v2(uuid, text, text, text, text, text[], text, text, text, jsonb) FROM ctr_app',
+    );
+    try {
+      const res = await t
+        .http()
+        .post('/v1/cases')
+        .set('Authorization', `Bearer ${users.caseworker.token}`)
+        .send(exampleCase());
+      expect(res.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await t.db.query(
+        'GRANT EXECUTE ON FUNCTION audit_append_v2(uuid, text, text, text, text, text[], text, text, text, jsonb) TO ctr_app',
+      );
+    }
+    expect(await count()).toBe(before);
+    // And with the append allowed again, a create writes its case and its event together.
+    const created = await createCase(t, users.caseworker.token);
+    expect(await count()).toBe(before + 1);
+    const events = await t.db.query(
+      `SELECT 1 FROM audit_events WHERE action = 'case.create' AND resource_id = $1`,
+      [created.id],
+    );
+    expect(events.rowCount).toBe(1);
+  });
 });
