@@ -2,7 +2,7 @@
  * Writes synthetic cases through the service's own domain code: offices and their creating caseworkers
  * through OfficesService and UsersService, each case row through newCaseRow (envelope encryption,
  * pseudonym, blind indexes, derived attributes, record key) and one `case.create` audit event per case
- * through AuditService.record, in the case's transaction. Only the batching differs from the API:
+ * through AuditService.recordMany (one statement per batch), in the cases' transaction. Only the batching differs from the API:
  * a few hundred cases per transaction, inserted with one multi-row INSERT.
  */
 import type { DataSource } from 'typeorm';
@@ -139,17 +139,20 @@ export async function seedCases(
           const own = rows.filter((row) => row.createdBy === author.id);
           if (own.length > 0) await scopedCases(em, { ...author, role: 'caseworker' }).insertMany(own);
         }
-        for (let i = 0; i < rows.length; i++) {
-          const ctx: RequestContext = { requestId: `${runId}-${done + i}`, ip: 'local', actor: null };
-          await audit.record(em, ctx, {
-            action: 'case.create',
-            outcome: 'allowed',
+        // One case.create event per case, in order, in one statement (a batch is one request of the seed).
+        const ctx: RequestContext = { requestId: `${runId}-${done}`, ip: 'local', actor: null };
+        await audit.recordMany(
+          em,
+          ctx,
+          rows.map((row) => ({
+            action: 'case.create' as const,
+            outcome: 'allowed' as const,
             resourceType: 'case',
-            resourceId: rows[i].id,
+            resourceId: row.id,
             details: { idempotentReplay: false },
-            actor: { id: rows[i].createdBy, role: 'caseworker' },
-          });
-        }
+            actor: { id: row.createdBy, role: 'caseworker' },
+          })),
+        );
       });
       done = next;
       options.onProgress?.(done);
