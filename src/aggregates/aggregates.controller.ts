@@ -8,6 +8,7 @@ import {
   ApiOperation,
   ApiProduces,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../auth/access.decorator.js';
@@ -70,7 +71,13 @@ export class AggregatesController {
   @ApiProduces('application/json', 'text/csv')
   @ApiAnswerResponse()
   @ApiBadRequestResponse({
-    description: 'Unknown dimension, filter, code or accuracy; too many cells',
+    description:
+      'Unknown dimension, filter, code or accuracy; too many cells; for CSV, more than 1,000,000 rows (add a year filter)',
+    type: ErrorResponseDto,
+  })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'The answer cannot be protected (e.g. two multi-valued dimensions) or its protection ran over its time budget: narrow the query (audited, nothing charged)',
     type: ErrorResponseDto,
   })
   @ApiForbiddenResponse({
@@ -85,7 +92,7 @@ export class AggregatesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const format = answerFormat(params.format, accept);
-    const answer = await this.aggregates.query(ctx, body);
+    const answer = await this.aggregates.query(ctx, body, { csv: format === 'csv' });
     // Signed and kept as the caller's release document (GET /v1/aggregates/answers/:queryId).
     const document = await this.releases.publishAlone(ctx.actor!.id, answer, releaseQuery(body), new Date());
     return sendDocument(reply, render(document, format));

@@ -29,6 +29,7 @@ import { domainsFor } from './domains.js';
 import { AggregateQueryDto, type AggregateFiltersDto } from './dto/aggregate-query.dto.js';
 import { BudgetLedger, remainingRho, type Budgets } from './ledger.js';
 import { buildRelease, type Release } from './release.js';
+import { checkCsvRows } from './release-csv.js';
 
 /** Above this many non-empty cells a query is refused as too detailed (add filters or drop a dimension). */
 export const MAX_CELLS = 5000;
@@ -115,7 +116,8 @@ export class AggregatesService {
     });
   }
 
-  async query(ctx: RequestContext, body: unknown): Promise<AggregateAnswer> {
+  /** `csv`: the answer is wanted as CSV, whose size over the full grid is checked before anything is counted. */
+  async query(ctx: RequestContext, body: unknown, options: { csv?: boolean } = {}): Promise<AggregateAnswer> {
     const requestId = newUuid();
     let input: AggregateQueryDto | undefined;
     let canonical: CanonicalQuery | undefined;
@@ -124,6 +126,7 @@ export class AggregatesService {
       canonical = canonicalQuery(input, this.config.env.AGGREGATE_DEFAULT_SIGMA);
       const query = canonical;
       domainsFor(query.dimensions, filtersOf(query)); // refuses two dimensions of one attribute family (400)
+      if (options.csv) checkCsvRows(query.dimensions, query.filters);
       await this.checkCellCount(query);
       return await this.answer(ctx, query, input);
     } catch (error) {

@@ -8,6 +8,7 @@
  * `# manifest: {…}`), so that the CSV alone can be verified offline (release-verify.ts).
  */
 import { canonicalJson } from '../common/canonical-json.js';
+import { validationFailed } from '../common/errors.js';
 import { csvAnswerOf, csvRowCount, renderAnswerCsv, type CsvDimension, type CsvValue } from './answer-csv.js';
 import { hasNameColumn, valueLabel } from './dimension-catalogue.js';
 import { DIMENSIONS, MAX_YEAR, MIN_YEAR, type Dimension } from './dimensions.js';
@@ -16,7 +17,8 @@ import { CSV_MANIFEST_PREFIX, type ReleaseManifest } from './release-manifest.js
 /** A CSV has at most this many data rows (the full grid, margins, total); beyond it, ask with filters. */
 export const MAX_CSV_ROWS = 1_000_000;
 
-type Filters = Readonly<Record<string, readonly (string | number | boolean)[]>>;
+export type CsvFilters = Readonly<Record<string, readonly (string | number | boolean)[]>>;
+type Filters = CsvFilters;
 type JsonListed = { count: number | null; suppressed?: boolean; [key: string]: unknown };
 
 export interface ReleasedAnswerJson {
@@ -44,6 +46,15 @@ export function gridValues(
     return Array.from({ length: last - first + 1 }, (_, i) => first + i);
   }
   return filter ? spec.values.filter((v) => filter.includes(v)) : spec.values;
+}
+
+/** Refuses (400) a CSV that could have more than MAX_CSV_ROWS rows: checked before counting or rendering. */
+export function checkCsvRows(dimensions: readonly Dimension[], filters: Filters): void {
+  if (maxCsvRows(dimensions, filters) > MAX_CSV_ROWS) {
+    throw validationFailed(
+      `Validation failed: the CSV of this query could have more than ${MAX_CSV_ROWS.toLocaleString('en')} rows; add a year filter or use fewer dimensions`,
+    );
+  }
 }
 
 /** The most data rows the CSV of a query can have (years without a filter counted at their widest). */

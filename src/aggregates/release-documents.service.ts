@@ -7,8 +7,15 @@ import { notFound } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AnswerFormat } from './dto/aggregate-metadata.dto.js';
-import { releaseCsv } from './release-csv.js';
-import { releaseText, signRelease, type ReleasableAnswer, type ReleaseFacts } from './release-manifest.js';
+import type { Dimension } from './dimensions.js';
+import { checkCsvRows, releaseCsv, type CsvFilters } from './release-csv.js';
+import {
+  releaseText,
+  signRelease,
+  type ReleasableAnswer,
+  type ReleaseFacts,
+  type ReleaseManifest,
+} from './release-manifest.js';
 
 /** The service's name and version (package.json), stated in every manifest. */
 function serviceIdentity(): { name: string; version: string } {
@@ -133,6 +140,10 @@ export class ReleaseDocumentsService {
         `SELECT document FROM aggregate_release_documents WHERE user_id = $1 AND answer_id = $2`,
         [actor.id, queryId],
       )) as { document: string }[];
+      if (row && format === 'csv') {
+        const { query } = (JSON.parse(row.document) as { manifest: ReleaseManifest }).manifest;
+        checkCsvRows(query.dimensions as Dimension[], query.filters as CsvFilters);
+      }
       if (row)
         await this.audit.record(em, ctx, { ...event, outcome: 'allowed', details: { format, charged: 0 } });
       return row;

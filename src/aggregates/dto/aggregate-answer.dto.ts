@@ -1,10 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CELL_SCHEMA, MARGINS_PROPERTY, ReleaseManifestDto } from './aggregate-release.dto.js';
+import {
+  CELL_SCHEMA,
+  DisclosureControlDto,
+  MARGINS_PROPERTY,
+  ReleaseManifestDto,
+} from './aggregate-release.dto.js';
 
 export class ReleasedCountDto {
   @ApiProperty({
     nullable: true,
-    type: Number,
+    type: 'integer',
     description: 'Noisy count (never below k); null when withheld by complementary suppression',
   })
   count!: number | null;
@@ -49,8 +54,8 @@ export class AggregateAnswerDto {
   @ApiPropertyOptional({ type: ReleasedCountDto, description: 'Absent when the total is below k' })
   total?: ReleasedCountDto;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'What was applied, citable' })
-  disclosureControl!: Record<string, unknown>;
+  @ApiProperty({ type: DisclosureControlDto, description: 'What was applied, citable' })
+  disclosureControl!: DisclosureControlDto;
 
   @ApiProperty({ type: AnswerBudgetDto })
   budget!: AnswerBudgetDto;

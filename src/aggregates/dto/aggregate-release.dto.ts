@@ -2,7 +2,12 @@
  * OpenAPI types of a released answer (issue 14): cells and margin entries typed per dimension, the
  * disclosure-control statement, and the signed release manifest.
  */
-import { ApiProperty, type ApiPropertyOptions, type SchemaObject } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  type ApiPropertyOptions,
+  type SchemaObject,
+} from '@nestjs/swagger';
 import { DIMENSION_NAMES, DIMENSIONS, MAX_YEAR, MIN_YEAR, type Dimension } from '../dimensions.js';
 
 /** The schema of one dimension's value in a cell (its code list, a year, or a boolean flag). */
@@ -137,11 +142,13 @@ export class ServiceIdentityDto {
   @ApiProperty({ example: '0.1.0' }) version!: string;
 }
 
+/** The query as the manifest states it (release-query.ts); σ is in the manifest's `mechanism`. */
 export class CanonicalQueryDto {
   @ApiProperty({
     type: 'array',
     items: { type: 'string', enum: [...DIMENSION_NAMES] },
-    description: 'In name order',
+    description: 'As asked',
+    example: ['citizenshipSubregion', 'yearOfRegistration'],
   })
   dimensions!: string[];
 
@@ -151,12 +158,37 @@ export class CanonicalQueryDto {
       type: 'array',
       items: { oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] },
     },
-    description: 'Each filter as its sorted list of values (a year range as its years)',
+    description: 'Each filter as its list of values (a year range as its years)',
     example: { yearOfRegistration: [2018, 2019, 2020, 2021, 2022] },
   })
   filters!: Record<string, (string | number | boolean)[]>;
 
+  @ApiPropertyOptional({ example: 10, description: 'Not stated by this version (see mechanism.sigma)' })
+  sigma?: number;
+}
+
+/** The manifest's `mechanism`: the methods and noise parameters of disclosureControl, as signed. */
+export class ReleaseMechanismDto {
+  @ApiProperty({
+    type: [String],
+    example: [
+      'threshold suppression (counts below k)',
+      'complementary suppression',
+      'discrete Gaussian noise (zCDP)',
+    ],
+  })
+  methods!: string[];
+
+  @ApiProperty({ example: 'discrete Gaussian (Canonne, Kamath & Steinke 2020), sampled exactly' })
+  noise!: string;
+
+  @ApiProperty({ example: 'zero-concentrated differential privacy (rho-zCDP, Bun & Steinke 2016)' })
+  accounting!: string;
+
   @ApiProperty({ example: 10 }) sigma!: number;
+  @ApiProperty({ example: 20 }) halfWidth95!: number;
+  @ApiProperty({ example: 0.015 }) rhoOfRelease!: number;
+  @ApiProperty({ type: [GroupingCostDto] }) groupings!: GroupingCostDto[];
 }
 
 /** The signed release manifest (release-manifest.ts). */
@@ -166,12 +198,8 @@ export class ReleaseManifestDto {
   @ApiProperty({ type: CanonicalQueryDto }) query!: CanonicalQueryDto;
   @ApiProperty({ example: 11 }) k!: number;
 
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: 'The methods and the noise parameters (sigma, halfWidth95, rhoOfRelease, groupings)',
-  })
-  mechanism!: Record<string, unknown>;
+  @ApiProperty({ type: ReleaseMechanismDto, description: 'The methods and the noise parameters' })
+  mechanism!: ReleaseMechanismDto;
 
   @ApiProperty({ nullable: true, type: Number, example: 0.015 }) rhoCharged!: number | null;
   @ApiProperty({ nullable: true, type: String, example: '2026-12-01/2026-12-01T10:22:33.123Z' })
