@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditDetails } from '../audit/audit-actions.js';
-import { DomainError, validationFailed } from '../common/errors.js';
+import { DomainError, failureReasonOf, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { validateBody } from '../common/validation.js';
 import { AppConfig } from '../config/app-config.js';
@@ -10,11 +10,15 @@ import { newUuid } from '../crypto/index.js';
 import {
   answerRhoNano,
   describeDisclosureControl,
+  DisclosureRefusal,
   groupingCosts,
   halfWidth95,
+  protectTableAsync,
   rhoOf,
   type AccountedDimension,
   type BudgetState,
+  type ProtectedTable,
+  type TableInput,
 } from '../disclosure/index.js';
 import {
   buildAggregateSql,
@@ -28,11 +32,11 @@ import { maxValuesPerCase } from './dimensions.js';
 import { domainsFor } from './domains.js';
 import { AggregateQueryDto, type AggregateFiltersDto } from './dto/aggregate-query.dto.js';
 import { BudgetLedger, remainingRho, type Budgets } from './ledger.js';
-import { buildRelease, type Release } from './release.js';
+import { buildRelease, tableInputOf, type Release } from './release.js';
 import { checkCsvRows } from './release-csv.js';
 
 /** Above this many non-empty cells a query is refused as too detailed (add filters or drop a dimension). */
-export const MAX_CELLS = 5000;
+export const MAX_CELLS = 50_000;
 
 export interface BudgetView {
   spent: number;
@@ -139,6 +143,25 @@ export class AggregatesService {
           details: { reason: 'invalid_query', ...(input ? parameters(input) : {}) },
         });
       }
+      if (
+        error instanceof DomainError &&
+        (error.code === 'AGGREGATE_NOT_PROTECTABLE' || error.code === 'AGGREGATE_TOO_COMPLEX') &&
+        input &&
+        canonical
+      ) {
+        await this.audit.recordAlone(ctx, {
+          action: 'aggregate.query',
+          outcome: 'failed',
+          resourceType: 'aggregate',
+          resourceId: requestId,
+          details: {
+            reason: failureReasonOf(error.code) ?? 'not_protectable',
+            ...parameters(input),
+            sigma: canonical.sigma,
+            charged: 0,
+          },
+        });
+      }
       if (error instanceof BudgetRefusal && input && canonical) {
         await this.audit.recordAlone(ctx, {
           action: 'aggregate.query',
@@ -216,14 +239,15 @@ export class AggregatesService {
         const dataVersion = versionOf(now, rows[0]?.marker ?? marker);
         stored = await this.findStored(em, query.hash, dataVersion);
         if (!stored) {
+          const k = this.config.env.K_ANONYMITY_THRESHOLD;
+          const table = tableInputOf(query.dimensions, rows, domainsFor(query.dimensions, filtersOf(query)));
           const release = buildRelease({
-            dimensions: query.dimensions,
-            rows,
-            k: this.config.env.K_ANONYMITY_THRESHOLD,
+            input: table,
+            table: await protect(table, k),
+            k,
             sigma: query.sigma,
             noiseKey: this.config.keys.noisePrfKey,
             noiseLabel: `${query.text}|${dataVersion}`,
-            domains: domainsFor(query.dimensions, filtersOf(query)),
           });
           stored = await this.store(em, query.hash, dataVersion, costNano, now, release, actor.id);
           fresh = stored.release === release;
@@ -407,6 +431,31 @@ class BudgetRefusal extends Error {
       'BUDGET_EXHAUSTED',
       `This query needs rho = ${rhoOf(this.costNano)}, more than is left of ${which}: ` +
         `${remainingRho(this.state)} remaining. Ask with a larger sigma (accuracy), fewer dimensions, or ask an admin.`,
+    );
+  }
+}
+
+/**
+ * The exact protection (disclosure/protectTable) in the worker pool, with its time budget; a refusal becomes the
+ * contract's 422 saying to narrow the query (audited as a failure by query()).
+ */
+async function protect(input: TableInput, k: number): Promise<ProtectedTable> {
+  try {
+    return await protectTableAsync(input, { k });
+  } catch (error) {
+    if (!(error instanceof DisclosureRefusal)) throw error;
+    if (error.reason === 'time-budget') {
+      throw new DomainError(
+        'AGGREGATE_TOO_COMPLEX',
+        'The protection of this answer ran over its time budget: add filters or use fewer dimensions',
+      );
+    }
+    throw new DomainError(
+      'AGGREGATE_NOT_PROTECTABLE',
+      error.reason === 'multiple-multi-valued'
+        ? 'At most one multi-valued dimension per query can be protected exactly: drop one of them'
+        : 'No suppression pattern keeps every withheld count of this answer undetermined: ' +
+            'add filters, group countries into regions or use fewer dimensions',
     );
   }
 }

@@ -4,9 +4,10 @@ import {
   discreteGaussian,
   listCount,
   sigmaSquared,
-  withholdUniformly,
   type DimensionValue,
   type Listed,
+  type ProtectedCount,
+  type ProtectedTable,
   type TableInput,
 } from '../disclosure/index.js';
 import { parseValue, partName, type AggregateRow } from './aggregate-sql.js';
@@ -26,62 +27,67 @@ export interface Release {
 }
 
 /**
- * Protects the true counts of one answer and adds the noise: primary and complementary suppression on the
- * TRUE counts, decided from the listing alone over the whole grid of the domains, so that a zero and a small
- * count look the same (disclosure/uniform-withholding), then, for every released count, one draw of N_Z(0, σ²) from the
- * keyed PRF stream of (noise label, member), then the listing rule. The noise of a count is a deterministic
- * function of the server key, the label (canonical query + data version) and the count's own name — never
- * of which records are counted.
+ * The true counts of one answer as the disclosure module takes them: cells (non-empty combinations), margins
+ * with two or more dimensions, the total, and per dimension the values a reader knows it can take (its domain
+ * from aggregates/domains.ts; undefined: a filter on a linked attribute makes other values structural zeros the
+ * reader knows of, so only the values present count).
  */
-export function buildRelease(params: {
-  dimensions: readonly Dimension[];
-  rows: readonly AggregateRow[];
-  k: number;
-  sigma: number;
-  noiseKey: Buffer;
-  noiseLabel: string;
-  /** Per dimension, the values a reader knows it can take (aggregates/domains.ts). */
-  domains: readonly (readonly DimensionValue[] | undefined)[];
-}): Release {
-  const { dimensions, rows, k, sigma, noiseKey, noiseLabel, domains } = params;
-  const s2 = sigmaSquared(sigma);
-  const noise = (member: string) => () =>
-    Number(discreteGaussian(s2, prfBitStream(noiseKey, `${noiseLabel}|${member}`)));
-
+export function tableInputOf(
+  dimensions: readonly Dimension[],
+  rows: readonly AggregateRow[],
+  domains: readonly (readonly DimensionValue[] | undefined)[],
+): TableInput {
   const values = (row: AggregateRow, count: number) =>
     [row.v0, row.v1, row.v2].slice(0, count).map((text, i) => parseValue(dimensions[i], text as string));
-  const cellRows = rows.filter((row) => row.part === 'cells');
   const marginRows =
     dimensions.length >= 2
       ? dimensions.map((_, d) =>
           rows.filter((row) => row.part === partName({ kind: 'margin', dimension: d })),
         )
       : [];
-  const totalCount = rows.find((row) => row.part === 'total')?.n ?? 0;
-
-  const input: TableInput = {
+  return {
     dimensions,
     multiValued: dimensions.map(isMultiValued),
-    cells: cellRows.map((row) => ({ count: row.n, values: values(row, dimensions.length) })),
+    domains: dimensions.map((_, d) => domains[d]),
+    cells: rows
+      .filter((row) => row.part === 'cells')
+      .map((row) => ({ count: row.n, values: values(row, dimensions.length) })),
     margins: marginRows.map((list, d) =>
       list.map((row) => ({
         count: row.n,
         value: parseValue(dimensions[d], [row.v0, row.v1, row.v2][d] as string),
       })),
     ),
-    total: { count: totalCount },
+    total: { count: rows.find((row) => row.part === 'total')?.n ?? 0 },
   };
-  // A domain left undefined (a filter on the same attribute family makes other values structural zeros the
-  // reader knows of) counts only the values present.
-  const domainSizes = dimensions.map(
-    (_, d) => domains[d]?.length ?? new Set(input.cells.map((c) => String(c.values[d]))).size,
-  );
-  const table = withholdUniformly(input, k, domainSizes);
+}
+
+/**
+ * Lists one protected answer: `table` is disclosure/protectTable's decision on the TRUE counts of `input`
+ * (primary and exact complementary suppression over the whole grid, a zero and a small count alike); then, for
+ * every released count, one draw of N_Z(0, σ²) from the keyed PRF stream of (noise label, member), then the
+ * listing rule. The noise of a count is a deterministic function of the server key, the label (canonical query +
+ * data version) and the count's own name — never of which records are counted.
+ */
+export function buildRelease(params: {
+  input: TableInput;
+  table: ProtectedTable;
+  k: number;
+  sigma: number;
+  noiseKey: Buffer;
+  noiseLabel: string;
+}): Release {
+  const { input, table, k, sigma, noiseKey, noiseLabel } = params;
+  const dimensions = input.dimensions;
+  const s2 = sigmaSquared(sigma);
+  const noise = (member: string) => () =>
+    Number(discreteGaussian(s2, prfBitStream(noiseKey, `${noiseLabel}|${member}`)));
+  const totalCount = input.total.count;
 
   const label = (vals: readonly (string | number | boolean)[]): Labelled =>
     Object.fromEntries(vals.map((value, i) => [dimensions[i], value]));
   let complementarySuppressed = 0;
-  const list = (count: number, decision: (typeof table.cells)[number], member: string): Listed | null => {
+  const list = (count: number, decision: ProtectedCount, member: string): Listed | null => {
     const listed = listCount(count, decision, k, noise(member));
     if (listed?.suppressed) complementarySuppressed++;
     return listed;

@@ -1,29 +1,26 @@
 import fc from 'fast-check';
-import type { ProtectedCount, TableInput } from './types.js';
+import { gridTable } from '../../test/disclosure-grid.js';
+import { DisclosureRefusal } from './errors.js';
+import { protectTable } from './protect-table.js';
+import type { ProtectedCount, ProtectedTable, TableInput } from './types.js';
 import { withholdUniformly } from './uniform-withholding.js';
 
-/** A 2-D table of single-valued dimensions from a full grid of counts (zeros are left out, as from SQL). */
-function table(grid: number[][]): TableInput {
-  const cells = grid.flatMap((row, r) =>
-    row.flatMap((count, c) => (count > 0 ? [{ values: [`r${r}`, `c${c}`], count }] : [])),
-  );
-  const rows = grid.map((row) => row.reduce((a, b) => a + b, 0));
-  const cols = grid[0].map((_, c) => grid.reduce((a, row) => a + row[c], 0));
-  return {
-    dimensions: ['a', 'b'],
-    multiValued: [false, false],
-    cells,
-    margins: [
-      rows.flatMap((count, r) => (count > 0 ? [{ value: `r${r}`, count }] : [])),
-      cols.flatMap((count, c) => (count > 0 ? [{ value: `c${c}`, count }] : [])),
-    ],
-    total: { count: rows.reduce((a, b) => a + b, 0) },
-  };
-}
+const table = gridTable;
 
 /** What a reader sees: for every listed member (true ≥ k), whether it is withheld. Keyed by label. */
 function visible(input: TableInput, k: number, domain: number[]): Map<string, boolean> {
-  const out = withholdUniformly(input, k, domain);
+  return seenOf(input, k, withholdUniformly(input, k, domain));
+}
+
+/** The same for the answer path: the line rule followed by the exact check (protectTable). */
+function visibleProtected(input: TableInput, k: number, domain: number[]): Map<string, boolean> {
+  const domains = input.dimensions.map((_, d) =>
+    Array.from({ length: domain[d] }, (__, i) => (d === 0 ? `r${i}` : `c${i}`)),
+  );
+  return seenOf(input, k, protectTable({ ...input, domains }, { k }));
+}
+
+function seenOf(input: TableInput, k: number, out: ProtectedTable): Map<string, boolean> {
   const seen = new Map<string, boolean>();
   input.cells.forEach((c, i) => c.count >= k && seen.set(`c:${c.values.join(',')}`, out.cells[i].suppressed));
   input.margins.forEach((list, d) =>
@@ -117,6 +114,23 @@ describe('uniform complementary withholding', () => {
     expect(out.cells[0].status === 'suppressed' || out.margins[0][0].status === 'suppressed').toBe(true);
   });
 });
+
+/** Zeros, small counts (1..k-1) and counts of k and more. */
+const gridWithSmallArb = fc
+  .tuple(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 2, max: 5 }))
+  .chain(([rows, cols]) =>
+    fc.array(
+      fc.array(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant(0) },
+          { weight: 2, arbitrary: fc.integer({ min: 1, max: K - 1 }) },
+          { weight: 5, arbitrary: fc.integer({ min: K, max: 40 }) },
+        ),
+        { minLength: cols, maxLength: cols },
+      ),
+      { minLength: rows, maxLength: rows },
+    ),
+  );
 
 /** Σ coef·x_member = constant over the hidden members of one relation. */
 interface UnknownRow {
@@ -239,12 +253,35 @@ describe('uniform withholding against exact recomputation', () => {
     return { rows, ids };
   }
 
-  it('property: no withheld count (≥ k) is determined by the exact relations, under the listing rule', () => {
+  it('the line rule alone is not exact: a random search finds a pinned count, which protectTable (the answer path) repairs', () => {
+    const pinned = (grid: number[][], seen: Map<string, boolean>) => {
+      const hidden = (name: string) => !seen.has(name) || seen.get(name) === true;
+      const { rows, ids } = attackerRows(grid, hidden);
+      const withheld = [...seen].filter(([, w]) => w).map(([name]) => name);
+      return [...determinedUnknowns(rows)].map((m) => ids[m]).filter((name) => withheld.includes(name));
+    };
+    const dims = (grid: number[][]) => [grid.length, grid[0].length];
+    const search = fc.check(
+      fc.property(gridWithSmallArb, (grid) => pinned(grid, visible(table(grid), K, dims(grid))).length === 0),
+      { numRuns: 5000, seed: 20261201 },
+    );
+    expect(search.failed).toBe(true);
+    const [grid] = search.counterexample as [number[][]];
+    expect(pinned(grid, visibleProtected(table(grid), K, dims(grid)))).toEqual([]);
+  });
+
+  it('property: no withheld count (≥ k) in the answer of protectTable is determined by the exact relations', () => {
     let tablesWithWithheld = 0;
     fc.assert(
       fc.property(gridArb, (grid) => {
         const input = table(grid);
-        const seen = visible(input, K, [grid.length, grid[0].length]);
+        let seen: Map<string, boolean>;
+        try {
+          seen = visibleProtected(input, K, [grid.length, grid[0].length]);
+        } catch (error) {
+          if (error instanceof DisclosureRefusal) return; // fail closed: nothing released
+          throw error;
+        }
         const hidden = (name: string) => !seen.has(name) || seen.get(name) === true;
         const { rows, ids } = attackerRows(grid, hidden);
         const withheld = [...seen].filter(([, w]) => w).map(([name]) => name);
@@ -252,11 +289,7 @@ describe('uniform withholding against exact recomputation', () => {
         const determined = [...determinedUnknowns(rows)].map((m) => ids[m]);
         expect(determined.filter((name) => withheld.includes(name))).toEqual([]);
       }),
-      // KNOWN GAP (issue 8, open): the line-by-line rule is not exact. A random run found a withheld count
-      // that the exact relations pin: grid [[5,11,5,5],[5,5,5,0],[6,0,6,5],[5,5,0,5]] at k = 5 (fast-check
-      // seed -1607846916). The seed is fixed so that CI is reproducible; the exact planner (protectTable,
-      // SUPPRESSION.md) is to replace this rule on the answer path, and this property must then pass unseeded.
-      { numRuns: 400, seed: 20261201 },
+      { numRuns: 400 },
     );
     expect(tablesWithWithheld).toBeGreaterThan(100);
   });

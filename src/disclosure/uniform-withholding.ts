@@ -47,8 +47,10 @@ export function withholdUniformly(
   k: number,
   domainSizes: readonly number[],
 ): ProtectedTable {
-  validate(input);
   const dims = input.dimensions.length;
+  // valueKey of every cell's value in every dimension, computed once (the hot part on large tables).
+  const keys: string[][] = input.dimensions.map((_, d) => input.cells.map((c) => valueKey(c.values[d])));
+  validate(input, keys);
   const counts: number[] = [
     ...input.cells.map((c) => c.count),
     ...input.margins.flatMap((list) => list.map((e) => e.count)),
@@ -62,16 +64,28 @@ export function withholdUniformly(
     next += list.length;
   }
   const totalIndex = next;
+  // Canonical name of every member, for order-independent tie-breaks and line order.
+  const names: string[] = [
+    ...input.cells.map((_, i) => `c:${keys.map((list) => list[i]).join('|')}`),
+    ...input.margins.flatMap((list, d) => list.map((e) => `m${d}:${valueKey(e.value)}`)),
+    't',
+  ];
 
-  const lines: Line[] = [];
+  const lines: (Line & { name: string })[] = [];
   if (dims === 1) {
-    lines.push({ whole: totalIndex, parts: input.cells.map((_, i) => i), domain: domainSizes[0] });
+    lines.push({
+      whole: totalIndex,
+      parts: input.cells.map((_, i) => i),
+      domain: domainSizes[0],
+      name: 't',
+    });
   } else if (dims >= 2) {
     for (let d = 0; d < dims; d++) {
       const byValue = new Map<string, number[]>();
-      input.cells.forEach((cell, i) => {
-        const key = valueKey(cell.values[d]);
-        byValue.set(key, [...(byValue.get(key) ?? []), i]);
+      keys[d].forEach((key, i) => {
+        const list = byValue.get(key);
+        if (list) list.push(i);
+        else byValue.set(key, [i]);
       });
       const others = domainSizes.reduce((acc, size, e) => (e === d ? acc : acc * size), 1);
       input.margins[d].forEach((entry, i) => {
@@ -79,15 +93,18 @@ export function withholdUniformly(
           whole: marginStart[d] + i,
           parts: byValue.get(valueKey(entry.value)) ?? [],
           domain: others,
+          name: names[marginStart[d] + i],
         });
       });
       lines.push({
         whole: totalIndex,
         parts: input.margins[d].map((_, i) => marginStart[d] + i),
         domain: domainSizes[d],
+        name: `t${d}`,
       });
     }
   }
+  lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const unlisted = (m: number) => counts[m] < k;
   // The cost of withholding a member, computed only from listed counts: a cell's own count; a margin entry's
@@ -103,28 +120,51 @@ export function withholdUniformly(
   const withhold = (m: number) => {
     decisions[m] = SUPPRESSED;
   };
+  // Cheapest first, but a count with slack below (> k) before one of exactly k: a withheld count of exactly k
+  // beside unlisted parts that are all zero would be pinned (it can only fall to k), and whether that happens
+  // depends on the unlisted parts; preferring slack keeps the exact check (protect-table.ts) from having to
+  // repair, so the pattern stays a function of the listing.
+  const rank = (m: number) => (cost[m] > k ? 0 : 1); // cost, not the true count: see above
   const smallestReleased = (members: number[]): number => {
     let best = -1;
-    for (const m of members) if (released(m) && (best < 0 || cost[m] < cost[best])) best = m;
+    for (const m of members) {
+      if (!released(m)) continue;
+      if (
+        best < 0 ||
+        rank(m) < rank(best) ||
+        (rank(m) === rank(best) &&
+          (cost[m] < cost[best] || (cost[m] === cost[best] && names[m] < names[best])))
+      )
+        best = m;
+    }
     return best;
+  };
+
+  // Per line: listed parts (fixed) and withheld parts (kept up to date as members are withheld).
+  const listedParts = lines.map((line) => line.parts.reduce((n, m) => n + (unlisted(m) ? 0 : 1), 0));
+  const withheldParts = new Int32Array(lines.length);
+  const linesWithPart: number[][] = counts.map(() => []);
+  lines.forEach((line, l) => line.parts.forEach((m) => linesWithPart[m].push(l)));
+  const withholdMember = (m: number) => {
+    withhold(m);
+    for (const l of linesWithPart[m]) withheldParts[l]++;
   };
 
   for (let changed = true; changed;) {
     changed = false;
-    for (const line of lines) {
-      const listedParts = line.parts.filter((m) => !unlisted(m)).length;
-      const unlistedParts = line.domain - listedParts; // absent zeros included
-      const hidden = unlistedParts + line.parts.filter(withheld).length + (released(line.whole) ? 0 : 1);
-      const anyWithheld = line.parts.some(withheld) || withheld(line.whole);
+    lines.forEach((line, l) => {
+      const unlistedParts = line.domain - listedParts[l]; // absent zeros included
+      const hidden = unlistedParts + withheldParts[l] + (released(line.whole) ? 0 : 1);
+      const anyWithheld = withheldParts[l] > 0 || withheld(line.whole);
       const needs = (released(line.whole) && unlistedParts > 0 && !anyWithheld) || hidden === 1;
-      if (!needs) continue;
+      if (!needs) return;
       let m = smallestReleased(line.parts);
       if (m < 0 && released(line.whole)) m = line.whole;
       if (m >= 0) {
-        withhold(m);
+        withholdMember(m);
         changed = true;
       }
-    }
+    });
   }
 
   const cells = decisions.slice(0, input.cells.length);
@@ -143,7 +183,7 @@ export function withholdUniformly(
 }
 
 /** Fails closed on a malformed table (wrong shapes, non-integer counts, cells under no margin entry). */
-function validate(input: TableInput): void {
+function validate(input: TableInput, keys: readonly (readonly string[])[]): void {
   const dims = input.dimensions.length;
   const ok = (n: number, min: number) => Number.isSafeInteger(n) && n >= min;
   if (dims > 3 || input.multiValued.length !== dims || input.margins.length !== (dims >= 2 ? dims : 0)) {
@@ -158,9 +198,8 @@ function validate(input: TableInput): void {
   input.margins.forEach((list, d) => {
     const values = new Set(list.map((e) => valueKey(e.value)));
     for (const e of list) if (!ok(e.count, 1)) throw new DisclosureInputError('margin counts must be >= 1');
-    for (const cell of input.cells) {
-      if (!values.has(valueKey(cell.values[d])))
-        throw new DisclosureInputError('a cell value has no margin entry');
+    for (const key of keys[d]) {
+      if (!values.has(key)) throw new DisclosureInputError('a cell value has no margin entry');
     }
   });
 }

@@ -82,7 +82,7 @@ export class DimensionListingDto {
 
 export class QueryLimitsDto {
   @ApiProperty({ example: 3 }) maxDimensions!: number;
-  @ApiProperty({ example: 5000, description: 'Non-empty combinations of the dimensions, after filters' })
+  @ApiProperty({ example: 50000, description: 'Non-empty combinations of the dimensions, after filters' })
   maxCells!: number;
 }
 
