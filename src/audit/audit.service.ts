@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
+import { prepared } from '../database/data-source.js';
 import { AppConfig } from '../config/app-config.js';
 import { usernameDigest } from '../crypto/index.js';
 import {
@@ -143,7 +144,7 @@ export class AuditService {
    */
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const call = this.appendCall(ctx, input, 1);
-    await em.query(`SELECT ${call.sql}`, call.params);
+    await em.query(prepared(`SELECT ${call.sql}`), call.params);
   }
 
   /**

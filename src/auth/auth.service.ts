@@ -6,6 +6,7 @@ import type { AuditDetails } from '../audit/audit-actions.js';
 import { DomainError } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
+import { prepared } from '../database/data-source.js';
 import type { Role } from '../policy/index.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
 import { DenialSummaryService } from './denial-summary.service.js';
@@ -120,9 +121,9 @@ export class AuthService implements OnApplicationBootstrap {
    */
   async principalFor(payload: TokenPayload): Promise<AuthenticatedPrincipal | null> {
     const [row] = (await this.dataSource.query(
-      `SELECT u.id, u.username, u.role, u.office_id, to_char(u.approved_until, 'YYYY-MM-DD') AS approved_until
+      prepared(`SELECT u.id, u.username, u.role, u.office_id, to_char(u.approved_until, 'YYYY-MM-DD') AS approved_until
          FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`,
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`),
       [payload.sid, payload.sub],
     )) as {
       id: string;

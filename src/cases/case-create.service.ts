@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { withDefaults } from '../ctdc/index.js';
 import { newUuid } from '../crypto/index.js';
+import { needsDecryption } from '../policy/index.js';
 import { CaseTransaction } from './case-transaction.service.js';
 import { CaseReader } from './case-reader.service.js';
 import { CaseCryptoService, toSubject } from './case-crypto.service.js';
@@ -10,11 +11,15 @@ import { CaseDuplicatesService, type DuplicateHints } from './case-duplicates.se
 import { claimIdempotencyKey } from './case-idempotency.js';
 import { scopedCases, type NewCase } from './case.repository.js';
 import type { VersionedCase } from './case-reader.service.js';
+import type { CaseColumn } from './case-view.js';
 import { derive } from './derivation.js';
 import type { CreateCaseDto } from './dto/case.dto.js';
 
 /** Besides the caller's view, what the duplicate hints of a new case need. */
 const CREATE_EXTRA_COLUMNS = ['phoneticKey', 'duplicatesConfirmedAt'] as const;
+
+/** What a create need not read back: it answers with the plaintext it has just sealed. */
+const SEALED_COLUMNS = new Set<CaseColumn>(['subjectCt', 'narrativeCt', 'keyId', 'wrappedKey']);
 
 /** POST /v1/cases, with optional idempotency. */
 @Injectable()
@@ -78,7 +83,7 @@ export class CaseCreateService {
       this.tx.checkWrites(actor, input);
       const { row, sameOffice } = await scopedCases(em, actor).insertAudited(
         newCaseRow(this.crypto, actor, id, input),
-        this.reader.columns(actor, CREATE_EXTRA_COLUMNS),
+        this.reader.columns(actor, CREATE_EXTRA_COLUMNS).filter((column) => !SEALED_COLUMNS.has(column)),
         (first) =>
           this.audit.appendCall(
             ctx,
@@ -92,8 +97,12 @@ export class CaseCreateService {
             first,
           ),
       );
+      // The plaintext just sealed, rather than decrypting the row's own ciphertext back (as a read would).
+      const opened = needsDecryption(actor.role)
+        ? { subject: toSubject(input.subject), narrative: input.narrative ?? null }
+        : null;
       return {
-        view: this.reader.view(actor, row),
+        view: this.reader.view(actor, row, opened),
         version: row.version,
         duplicates: this.dupes.hintsOf(row, sameOffice),
       };

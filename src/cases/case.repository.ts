@@ -8,6 +8,7 @@
  * reason; a unit test holds the source tree to that inventory.
  */
 import type { EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
+import { prepared } from '../database/data-source.js';
 import { officeScope, type Principal } from '../policy/index.js';
 import { CaseEntity } from './case.entity.js';
 import type { CaseColumn, CaseRow } from './case-view.js';
@@ -77,7 +78,9 @@ export class ScopedCases {
     if (scope.kind === 'none') return null;
     const own = scope.kind === 'office';
     const rows = (await this.em.query(
-      `SELECT ${selectList(this.em, columns)} FROM cases ${ALIAS} WHERE ${ALIAS}.id = $1${own ? ` AND ${ALIAS}.office_id = $2` : ''}`,
+      prepared(
+        `SELECT ${selectList(this.em, columns)} FROM cases ${ALIAS} WHERE ${ALIAS}.id = $1${own ? ` AND ${ALIAS}.office_id = $2` : ''}`,
+      ),
       own ? [id, scope.officeId] : [id],
     )) as CaseRow[];
     return rows[0] ?? null;
@@ -136,14 +139,14 @@ export class ScopedCases {
     const audit = append(params.length + 1);
     params.push(...audit.params);
     const rows = (await this.em.query(
-      `WITH created AS (${insertSql(inserted.columns, 1)} RETURNING ${selectList(this.em, columns)}),
+      prepared(`WITH created AS (${insertSql(inserted.columns, 1)} RETURNING ${selectList(this.em, columns)}),
             audited AS MATERIALIZED (SELECT ${audit.sql} AS seq)
        SELECT created.*, CASE WHEN $${match + 1}::bpchar IS NULL THEN '{}'::text[] ELSE ARRAY(
                 SELECT d.id::text FROM cases d
                  WHERE d.office_id = $1 AND d.erased_at IS NULL
                    AND (d.pseudonym = $${match + 1}::bpchar OR d.phonetic_key = $${match + 2}::int)
                  ORDER BY d.created_at, d.id LIMIT 100) END AS "${SAME_OFFICE}"
-         FROM created CROSS JOIN audited`,
+         FROM created CROSS JOIN audited`),
       params,
     )) as (CaseRow & { [SAME_OFFICE]: string[] })[];
     if (rows.length !== 1) throw new Error('the audited insert returned no row');

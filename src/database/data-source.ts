@@ -29,7 +29,31 @@ class ResilientClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     this.on('error', () => undefined);
+    // A statement marked by prepared() runs as a named prepared statement: this connection parses and plans
+    // it once, later executions send only its name and values (TypeORM's query() passes the text on).
+    const query = this.query.bind(this) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
+    Object.assign(this, {
+      query: (config: unknown, values?: unknown, callback?: unknown) => {
+        const name = typeof config === 'string' && callback === undefined ? PREPARED.get(config) : undefined;
+        return name === undefined ? query(config, values, callback) : query({ name, text: config, values });
+      },
+    });
   }
+}
+
+/** Statements run as named prepared statements (by text), at most MAX_PREPARED distinct texts. */
+const PREPARED = new Map<string, string>();
+const MAX_PREPARED = 200;
+
+/**
+ * Marks `sql` (a fixed text with $n parameters, never values spliced in) as a hot-path statement to be run
+ * as a named prepared statement on each runtime connection, as `pgbench -M prepared` runs its baseline;
+ * returns `sql` itself, for `em.query(prepared(sql), params)`. Beyond MAX_PREPARED texts, statements simply
+ * run unnamed.
+ */
+export function prepared(sql: string): string {
+  if (!PREPARED.has(sql) && PREPARED.size < MAX_PREPARED) PREPARED.set(sql, `ctr_p${PREPARED.size + 1}`);
+  return sql;
 }
 
 export interface PoolSettings {
