@@ -29,8 +29,15 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     profile: { type: 'boolean', default: false },
+    // Full mode stops after this size (10,000, 100,000 or 1,000,000 cases).
+    'max-cases': { type: 'string', default: '1000000' },
+    // Only these paths (comma-separated: create, read, search, ingest, aggregates); all by default.
+    only: { type: 'string' },
   },
 });
+const MAX_CASES = Number(args['max-cases']);
+const ONLY = args.only === undefined ? null : new Set(args.only.split(','));
+const wanted = (path: string) => ONLY === null || ONLY.has(path);
 const QUICK = args.quick;
 const SECONDS = QUICK ? 4 : 10;
 
@@ -40,6 +47,8 @@ interface Row {
   clients: number;
   api: { perSecond: number; p50: number; p99: number };
   raw?: { perSecond: number; p50: number; p99: number };
+  /** CPU ms per request: the service's and PostgreSQL's under the API load, PostgreSQL's under pgbench. */
+  cpu?: { serviceMs?: number; postgresMs?: number; rawPostgresMs?: number };
   note?: string;
 }
 
@@ -60,9 +69,13 @@ function loadAverage(): string {
 
 // ---------------------------------------------------------------- database and service
 
+/** The embedded cluster's data directory (none with --database-url): its processes' CPU is measured. */
+let pgDataDir: string | undefined;
+
 async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (args['database-url']) return { url: args['database-url'], stop: async () => undefined };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-'));
+  pgDataDir = path.join(dir, 'pg');
   const port = 41000 + Math.floor(Math.random() * 9000);
   const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, persistent: false });
   await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
@@ -132,6 +145,79 @@ async function profiler(child: ChildProcess, cmd: 'start' | 'stop', file?: strin
   const done = new Promise((r) => child.once('message', r));
   child.send({ cmd, file });
   await done;
+}
+
+const TICKS_PER_MS = 100 / 1000; // USER_HZ
+
+/** utime + stime of a process (and, with `children`, of its reaped children), in clock ticks. */
+function cpuTicks(pid: number, children = false): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): utime 14, stime 15, cutime 16, cstime 17.
+    const own = Number(fields[11]) + Number(fields[12]);
+    return children ? own + Number(fields[13]) + Number(fields[14]) : own;
+  } catch {
+    return 0;
+  }
+}
+
+/** stime of a process, in clock ticks. */
+function systemTicks(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU ticks of the embedded PostgreSQL: the postmaster with its reaped backends (pgbench's exit at the end
+ * of a run) and its live backends (the service's pool). 0 with --database-url.
+ */
+function postgresTicks(): number {
+  if (pgDataDir === undefined) return 0;
+  let postmaster: number;
+  try {
+    postmaster = Number(fs.readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  let total = cpuTicks(postmaster, true);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) total += cpuTicks(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** CPU ms per request of the service and of PostgreSQL while `work` ran `count()` requests. */
+async function cpuPerRequest<T>(
+  work: () => Promise<T>,
+  count: (result: T) => number,
+): Promise<{ result: T; serviceMs?: number; postgresMs?: number }> {
+  const service0 = service?.pid === undefined ? 0 : cpuTicks(service.pid);
+  const sys0 = service?.pid === undefined ? 0 : systemTicks(service.pid);
+  const pg0 = postgresTicks();
+  const result = await work();
+  const n = Math.max(1, count(result));
+  const serviceMs =
+    service?.pid === undefined ? undefined : (cpuTicks(service.pid) - service0) / TICKS_PER_MS / n;
+  const postgresMs = pgDataDir === undefined ? undefined : (postgresTicks() - pg0) / TICKS_PER_MS / n;
+  if (service?.pid !== undefined && serviceMs !== undefined) {
+    const systemMs = (systemTicks(service.pid) - sys0) / TICKS_PER_MS / n;
+    log(
+      `service CPU ${serviceMs.toFixed(2)} ms/request (${systemMs.toFixed(2)} in the kernel), PostgreSQL ${postgresMs?.toFixed(2)}`,
+    );
+  }
+  return { result, serviceMs, postgresMs };
 }
 
 function rssMiB(child: ChildProcess): number {
@@ -294,6 +380,12 @@ async function rawInsertStatement(db: pg.Client, actorId: string, copyAuthorId: 
 
 // ---------------------------------------------------------------- the run
 
+/** Two seconds of `spec` at 16 clients, not recorded. */
+async function warmUp(spec: HttpLoadSpec): Promise<void> {
+  log(`warm-up ${spec.method} ${spec.path}`);
+  await httpLoad({ ...spec, connections: 16, seconds: 2 });
+}
+
 async function measure(
   name: string,
   cases: number,
@@ -303,12 +395,22 @@ async function measure(
   note?: string,
 ): Promise<Row> {
   log(`${name} at ${clients} clients (load ${loadAverage()})`);
-  const rawResult = raw ? await pgbench(raw.db, raw.script, clients, SECONDS) : undefined;
+  const rawRun = raw
+    ? await cpuPerRequest(
+        () => pgbench(raw.db, raw.script, clients, SECONDS),
+        (r) => r.requests,
+      )
+    : undefined;
+  const rawResult = rawRun?.result;
   const profileFile = path.join(PROFILE_DIR, `${name.replace(/\W+/g, '-')}-${cases}-c${clients}.cpuprofile`);
   if (args.profile && apiSpec && service) await profiler(service, 'start');
-  const apiResult = apiSpec
-    ? await httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS })
+  const apiRun = apiSpec
+    ? await cpuPerRequest(
+        () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS }),
+        (r) => r.requests,
+      )
     : undefined;
+  const apiResult = apiRun?.result;
   if (args.profile && apiSpec && service) {
     fs.mkdirSync(PROFILE_DIR, { recursive: true });
     await profiler(service, 'stop', profileFile);
@@ -321,6 +423,11 @@ async function measure(
     clients,
     api: apiResult ? pick(apiResult) : { perSecond: 0, p50: 0, p99: 0 },
     raw: rawResult ? pick(rawResult) : undefined,
+    cpu: {
+      serviceMs: apiRun?.serviceMs,
+      postgresMs: apiRun?.postgresMs,
+      rawPostgresMs: rawRun?.postgresMs,
+    },
     note,
   };
   rows.push(row);
@@ -461,7 +568,10 @@ async function main(): Promise<void> {
         return rawInsertStatement(db, me.id, copyAuthor.id);
       })();
       const rawCreate = vars(`BEGIN;\n${insert}\n${append('case.create')}\nCOMMIT;\n`);
-      for (const clients of [1, 16]) {
+      // The service's JIT warms up on each path before it is measured (a long-running service is warm;
+      // pgbench's statements are as cheap on their first run as later).
+      if (wanted('create') || wanted('ingest')) await warmUp(createSpec);
+      for (const clients of wanted('create') ? [1, 16] : []) {
         await measure('create', cases, clients, createSpec, { db: target.url, script: rawCreate });
       }
       // The raw copies cannot be opened (their data keys are bound to another id): gone before reads.
@@ -492,7 +602,8 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         ids: idRows.map((r) => r.id),
       };
-      for (const clients of [1, 16, 32]) {
+      if (wanted('read')) await warmUp(readSpec);
+      for (const clients of wanted('read') ? [1, 16, 32] : []) {
         await measure('read by id', cases, clients, readSpec, { db: target.url, script: rawRead });
       }
 
@@ -509,36 +620,39 @@ async function main(): Promise<void> {
       const rawSearch = vars(
         `\\set r random(1, ${bis})\nBEGIN;\nSELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT 51;\n${append('case.list')}\nCOMMIT;\n`,
       );
-      await measure(
-        'blind-index search',
-        cases,
-        16,
-        {
-          url: base,
-          method: 'GET',
-          path: '/v1/cases?familyName={id}',
-          token: caseworker,
-          connections: 16,
-          seconds: SECONDS,
-          ids: familyNames.map(encodeURIComponent),
-        },
-        { db: target.url, script: rawSearch },
-      );
+      if (wanted('search'))
+        await measure(
+          'blind-index search',
+          cases,
+          16,
+          {
+            url: base,
+            method: 'GET',
+            path: '/v1/cases?familyName={id}',
+            token: caseworker,
+            connections: 16,
+            seconds: SECONDS,
+            ids: familyNames.map(encodeURIComponent),
+          },
+          { db: target.url, script: rawSearch },
+        );
 
       // ingest: create at 32 clients, cases/s over HTTP (no raw counterpart)
-      await measure('ingest (create)', cases, 32, createSpec, null, 'target ≥ 1,100 cases/s');
-      await aggregates(base, admin, db, cases);
+      if (wanted('ingest')) {
+        await measure('ingest (create)', cases, 32, createSpec, null, 'target ≥ 1,100 cases/s');
+      }
+      if (wanted('aggregates')) await aggregates(base, admin, db, cases);
     };
 
-    await measure('read by id (warm-up)', 10_000, 16, null, null);
-    rows.pop();
     await measurePaths(10_000);
     extras.rssMiB10k = rssMiB(service);
 
-    if (!QUICK) {
+    if (!QUICK && MAX_CASES >= 100_000) {
       seedRates.push(await seed(env, 90_000, 2));
       await measurePaths(100_000);
       extras.rssMiB100k = rssMiB(service);
+    }
+    if (!QUICK && MAX_CASES >= 1_000_000) {
       seedRates.push(await seed(env, 900_000, 3));
       await measurePaths(1_000_000);
       extras.rssMiB1M = rssMiB(service);
@@ -587,8 +701,8 @@ function write(): void {
     '',
     `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load. Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\`.`,
     '',
-    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
       [
         r.path,
@@ -602,6 +716,9 @@ function write(): void {
         f(r.raw?.p99, 1),
         r.raw ? f(r.api.perSecond / r.raw.perSecond, 2) : '–',
         r.raw ? f(r.api.p99 / r.raw.p99, 2) : '–',
+        r.cpu?.serviceMs === undefined
+          ? '–'
+          : `${f(r.cpu.serviceMs, 2)} + ${f(r.cpu.postgresMs, 2)} (${f(r.cpu.rawPostgresMs, 2)})`,
       ]
         .join(' | ')
         .replace(/^/, '| ')
