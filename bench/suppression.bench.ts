@@ -19,6 +19,8 @@ const SHAPES: Record<string, SyntheticSpec> = {
   '2d-multi': { sizes: [250, 12], multi: 1, records: 100_000, seed: 3 },
   '3d-single-50k': { sizes: [250, 30, 20], multi: -1, records: 1_000_000, seed: 4 },
   '3d-multi-50k': { sizes: [250, 12, 30], multi: 1, records: 1_000_000, seed: 5 },
+  '3d-multi-100k-cases': { sizes: [250, 12, 30], multi: 1, records: 100_000, seed: 6 },
+  '2d-single-50k': { sizes: [250, 200], multi: -1, records: 1_000_000, seed: 7 },
 };
 
 function run(name: string, spec: SyntheticSpec): string {
@@ -43,7 +45,12 @@ const rows = Object.entries(SHAPES)
 const report = [
   `## ${new Date().toISOString()} — ${os.cpus().length} CPUs, Node ${process.version}`,
   '',
-  `k = ${K}. Time of one protectTable call (after a warm-up call), on the event loop of this process.`,
+  `k = ${K}. Time of one protectTable call (after a warm-up call), on the event loop of this process. ` +
+    `Load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}. "repaired": the exact ` +
+    'check changed the uniform pattern (withheld more).',
   '',
   '| shape | grid | records | non-empty cells | grid cells (kept) | cells < k | cells suppressed | suppressed (all members) | repaired | ms |',
   '| ----- | ---- | ------- | --------------- | ----------------- | --------- | ---------------- | ------------------------ | -------- | -- |',

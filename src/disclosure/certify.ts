@@ -350,6 +350,8 @@ function cellAt(m: Model, c: number[]): number {
 }
 
 const TRIES = 4;
+/** Full checks of 4-cycle moves per plane and direction for one cell (3-D). */
+const PLANE_MOVES = 8;
 
 /**
  * Tries record moves for every withheld member not yet certified, and marks every member a successful move
@@ -397,25 +399,33 @@ function byMoves(m: Model, free: Uint8Array): void {
       }
       return false;
     }
-    // One record changes its value in one dimension (same line).
+    if (D === 3 && planeCycle(g)) return true;
+    // One record changes its value in one dimension (same line). The bounds of the two cells are checked
+    // first (cheap); applyMove then checks every relation.
+    const up = canRise(m, g);
+    const down = canFall(m, g);
     for (let d = 0; d < D; d++) {
       const start = g - x[d] * m.strides[d];
       for (let v = 0; v < m.sizes[d]; v++) {
         const y = start + v * m.strides[d];
         if (y === g) continue;
         if (
-          accept(
-            applyMove(m, [
-              [1, g],
-              [-1, y],
-            ]),
-          ) ||
-          accept(
-            applyMove(m, [
-              [-1, g],
-              [1, y],
-            ]),
-          )
+          (up &&
+            canFall(m, y) &&
+            accept(
+              applyMove(m, [
+                [1, g],
+                [-1, y],
+              ]),
+            )) ||
+          (down &&
+            canRise(m, y) &&
+            accept(
+              applyMove(m, [
+                [-1, g],
+                [1, y],
+              ]),
+            ))
         )
           return true;
       }
@@ -450,6 +460,47 @@ function byMoves(m: Model, free: Uint8Array): void {
           }
           if (accept(applyMove(m, move))) return true;
         }
+      }
+    }
+    return false;
+  };
+  /** The cells of the line through g along d (g excluded) that pass `ok`, in canonical order. */
+  const alongLine = (g: number, d: number, ok: (y: number) => boolean): number[] => {
+    const out: number[] = [];
+    const start = g - coords(m, g)[d] * m.strides[d];
+    for (let v = 0; v < m.sizes[d]; v++) {
+      const y = start + v * m.strides[d];
+      if (y !== g && ok(y)) out.push(y);
+    }
+    return out;
+  };
+  // 3-D: a 4-cycle of records in one plane (one coordinate fixed): + g, - y1 (other e-value), - y2 (other
+  // h-value), + the corner z; or its mirror. Keeps every 1-D margin and the total.
+  const planeCycle = (g: number): boolean => {
+    for (let f = 0; f < 3; f++) {
+      const [e, h] = [0, 1, 2].filter((d) => d !== f);
+      for (const [sign, first, corner] of [
+        [1, canFall, canRise],
+        [-1, canRise, canFall],
+      ] as const) {
+        if (sign === 1 ? !canRise(m, g) : !canFall(m, g)) continue;
+        const ys1 = alongLine(g, e, (y) => first(m, y));
+        const ys2 = alongLine(g, h, (y) => first(m, y));
+        // The corner is checked first (cheap); at most PLANE_MOVES full checks per plane and direction.
+        let full = 0;
+        for (const y1 of ys1)
+          for (const y2 of ys2) {
+            const z = y1 + (coords(m, y2)[h] - coords(m, g)[h]) * m.strides[h];
+            if (!corner(m, z)) continue;
+            if (++full > PLANE_MOVES) break;
+            const move: Move = [
+              [sign, g],
+              [-sign as 1 | -1, y1],
+              [-sign as 1 | -1, y2],
+              [sign, z],
+            ];
+            if (accept(applyMove(m, move))) return true;
+          }
       }
     }
     return false;

@@ -281,6 +281,41 @@ describe('aggregates (e2e)', () => {
     });
   });
 
+  it('an answer the exact check cannot protect (two multi-valued dimensions) is 422, audited as a failure, charged nothing', async () => {
+    const before = await t
+      .http()
+      .get('/v1/aggregates/budget')
+      .set('Authorization', `Bearer ${users.researcher.token}`);
+    const requestId = randomUUID();
+    const res = await t
+      .http()
+      .post('/v1/aggregates/query')
+      .set('Authorization', `Bearer ${users.researcher.token}`)
+      .set('X-Request-Id', requestId)
+      .send({ dimensions: ['exploitationTypes', 'meansOfControl'] });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toBe('Unprocessable Entity');
+    expect(res.body.message).toMatch(/multi-valued/);
+    expect(JSON.stringify(res.body)).not.toMatch(/"count"/);
+    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1`, [requestId]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      action: 'aggregate.query',
+      outcome: 'failed',
+      actor_id: users.researcher.id,
+      details: expect.objectContaining({
+        reason: 'not_protectable',
+        dimensions: ['exploitationTypes', 'meansOfControl'],
+        charged: 0,
+      }),
+    });
+    const after = await t
+      .http()
+      .get('/v1/aggregates/budget')
+      .set('Authorization', `Bearer ${users.researcher.token}`);
+    expect(after.body.spent).toBe(before.body.spent);
+  });
+
   it('a researcher past approvedUntil can log in but gets 403 on queries, audited', async () => {
     const late = await createUser(t, admin, 'researcher');
     await t.db.query(`UPDATE users SET approved_until = current_date - 1 WHERE id = $1`, [late.id]);
