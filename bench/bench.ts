@@ -49,6 +49,8 @@ interface Row {
   raw?: { perSecond: number; p50: number; p99: number };
   /** CPU ms per request: the service's and PostgreSQL's under the API load, PostgreSQL's under pgbench. */
   cpu?: { serviceMs?: number; postgresMs?: number; rawPostgresMs?: number };
+  /** 1-minute load average when the row's measurement started. */
+  load?: number;
   note?: string;
 }
 
@@ -395,6 +397,7 @@ async function measure(
   note?: string,
 ): Promise<Row> {
   log(`${name} at ${clients} clients (load ${loadAverage()})`);
+  const load = os.loadavg()[0];
   const rawRun = raw
     ? await cpuPerRequest(
         () => pgbench(raw.db, raw.script, clients, SECONDS),
@@ -428,6 +431,7 @@ async function measure(
       postgresMs: apiRun?.postgresMs,
       rawPostgresMs: rawRun?.postgresMs,
     },
+    load,
     note,
   };
   rows.push(row);
@@ -646,16 +650,21 @@ async function main(): Promise<void> {
 
     await measurePaths(10_000);
     extras.rssMiB10k = rssMiB(service);
+    write(false);
 
     if (!QUICK && MAX_CASES >= 100_000) {
       seedRates.push(await seed(env, 90_000, 2));
       await measurePaths(100_000);
       extras.rssMiB100k = rssMiB(service);
+      extras.seedCasesPerSecond = seedRates;
+      write(false);
     }
     if (!QUICK && MAX_CASES >= 1_000_000) {
       seedRates.push(await seed(env, 900_000, 3));
       await measurePaths(1_000_000);
       extras.rssMiB1M = rssMiB(service);
+      extras.seedCasesPerSecond = seedRates;
+      write(false);
     }
 
     log('verify');
@@ -678,11 +687,14 @@ async function main(): Promise<void> {
   write();
 }
 
-function write(): void {
-  const date = new Date().toISOString();
+/** One run's files: written after each size (a long run stopped midway keeps what it measured). */
+const STARTED_AT = new Date().toISOString();
+
+function write(finished = true): void {
+  const date = STARTED_AT;
   const meta = {
     date,
-    mode: QUICK ? 'quick' : 'full',
+    mode: `${QUICK ? 'quick' : 'full'}${finished ? '' : ', in progress'}`,
     cpus: os.cpus().length,
     node: process.version,
     loadAverageAtEnd: os.loadavg(),
@@ -699,10 +711,10 @@ function write(): void {
   const lines = [
     `# Benchmark ${date} (${meta.mode})`,
     '',
-    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load. Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\`.`,
+    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
-    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
       [
         r.path,
@@ -719,6 +731,7 @@ function write(): void {
         r.cpu?.serviceMs === undefined
           ? '–'
           : `${f(r.cpu.serviceMs, 2)} + ${f(r.cpu.postgresMs, 2)} (${f(r.cpu.rawPostgresMs, 2)})`,
+        f(r.load, 1),
       ]
         .join(' | ')
         .replace(/^/, '| ')
