@@ -121,7 +121,8 @@ export class ScopedCases {
    * possible duplicates (ids, oldest first, as sameOfficeMatching) and an audit append, in ONE statement:
    * atomic on its own (no BEGIN/COMMIT round trips), so the case exists if and only if its event does.
    * `append(first)` gives the append call with its parameters numbered from `first`; it is evaluated once
-   * (a materialized CTE), after the insert's values are bound, and fails the whole statement if it fails.
+   * (a materialized CTE), and last: it reads the inserted row and the duplicates, so the chain lock it takes
+   * is held only for the rest of the statement and the commit. If it fails, the whole statement fails.
    * The duplicates are read in the statement's snapshot, which does not hold the new case.
    */
   async insertAudited(
@@ -140,13 +141,13 @@ export class ScopedCases {
     params.push(...audit.params);
     const rows = (await this.em.query(
       prepared(`WITH created AS (${insertSql(inserted.columns, 1)} RETURNING ${selectList(this.em, columns)}),
-            audited AS MATERIALIZED (SELECT ${audit.sql} AS seq)
-       SELECT created.*, CASE WHEN $${match + 1}::bpchar IS NULL THEN '{}'::text[] ELSE ARRAY(
+            dupes AS MATERIALIZED (SELECT CASE WHEN $${match + 1}::bpchar IS NULL THEN '{}'::text[] ELSE ARRAY(
                 SELECT d.id::text FROM cases d
                  WHERE d.office_id = $1 AND d.erased_at IS NULL
                    AND (d.pseudonym = $${match + 1}::bpchar OR d.phonetic_key = $${match + 2}::int)
-                 ORDER BY d.created_at, d.id LIMIT 100) END AS "${SAME_OFFICE}"
-         FROM created CROSS JOIN audited`),
+                 ORDER BY d.created_at, d.id LIMIT 100) END AS ids),
+            audited AS MATERIALIZED (SELECT ${audit.sql} AS seq FROM created CROSS JOIN dupes)
+       SELECT created.*, dupes.ids AS "${SAME_OFFICE}" FROM created CROSS JOIN dupes CROSS JOIN audited`),
       params,
     )) as (CaseRow & { [SAME_OFFICE]: string[] })[];
     if (rows.length !== 1) throw new Error('the audited insert returned no row');
