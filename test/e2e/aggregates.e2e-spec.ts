@@ -41,6 +41,19 @@ describe('aggregates (e2e)', () => {
       .set('Authorization', `Bearer ${user.token}`)
       .send(body as object);
 
+  /** A researcher's query with its own request id, to find its audit event. */
+  async function tracedQuery(body: object) {
+    const requestId = randomUUID();
+    const res = await t
+      .http()
+      .post('/v1/aggregates/query')
+      .set('Authorization', `Bearer ${users.researcher.token}`)
+      .set('X-Request-Id', requestId)
+      .send(body);
+    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1`, [requestId]);
+    return { res, events: rows as Record<string, unknown>[] };
+  }
+
   async function seed(count: number, overrides: Record<string, unknown>): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push((await createCase(t, users.caseworker.token, overrides)).id);
@@ -252,18 +265,11 @@ describe('aggregates (e2e)', () => {
   });
 
   it('audits every answered query with its parameters', async () => {
-    const requestId = randomUUID();
-    const res = await t
-      .http()
-      .post('/v1/aggregates/query')
-      .set('Authorization', `Bearer ${users.researcher.token}`)
-      .set('X-Request-Id', requestId)
-      .send({
-        dimensions: ['gender'],
-        filters: { citizenship: ['PH', 'VN'], yearOfRegistration: { gte: 2018, lte: 2022 } },
-      });
+    const { res, events: rows } = await tracedQuery({
+      dimensions: ['gender'],
+      filters: { citizenship: ['PH', 'VN'], yearOfRegistration: { gte: 2018, lte: 2022 } },
+    });
     expect(res.status).toBe(200);
-    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1`, [requestId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       action: 'aggregate.query',
@@ -286,18 +292,11 @@ describe('aggregates (e2e)', () => {
       .http()
       .get('/v1/aggregates/budget')
       .set('Authorization', `Bearer ${users.researcher.token}`);
-    const requestId = randomUUID();
-    const res = await t
-      .http()
-      .post('/v1/aggregates/query')
-      .set('Authorization', `Bearer ${users.researcher.token}`)
-      .set('X-Request-Id', requestId)
-      .send({ dimensions: ['exploitationTypes', 'meansOfControl'] });
+    const { res, events: rows } = await tracedQuery({ dimensions: ['exploitationTypes', 'meansOfControl'] });
     expect(res.status).toBe(422);
     expect(res.body.error).toBe('Unprocessable Entity');
     expect(res.body.message).toMatch(/multi-valued/);
     expect(JSON.stringify(res.body)).not.toMatch(/"count"/);
-    const { rows } = await t.db.query(`SELECT * FROM audit_events WHERE client_request_id = $1`, [requestId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       action: 'aggregate.query',
