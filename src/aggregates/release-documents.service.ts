@@ -10,8 +10,7 @@ import type { AnswerFormat } from './dto/aggregate-metadata.dto.js';
 import type { Dimension } from './dimensions.js';
 import { checkCsvRows, releaseCsv, type CsvFilters } from './release-csv.js';
 import {
-  releaseText,
-  signRelease,
+  signedRelease,
   type ReleasableAnswer,
   type ReleaseFacts,
   type ReleaseManifest,
@@ -110,8 +109,7 @@ export class ReleaseDocumentsService {
       releasedAt: now.toISOString(),
       service: this.service,
     };
-    const manifest = signRelease(answer, facts, this.config.keys.releaseSigningKey);
-    const text = releaseText({ ...answer, manifest });
+    const { text } = signedRelease(answer, facts, this.config.keys.releaseSigningKey);
     await em.query(
       `INSERT INTO aggregate_release_documents (user_id, answer_id, released_at, document)
        VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, answer_id) DO NOTHING`,

@@ -5,8 +5,11 @@ import { csvAnswerOf, renderAnswerCsv } from './answer-csv.js';
 import {
   CSV_MANIFEST_PREFIX,
   releasedValues,
+  releasedValuesDigest,
   releaseText,
+  signedRelease,
   signRelease,
+  valuesDigest,
   verifyReleaseCsv,
   verifyReleaseJson,
   type ReleaseFacts,
@@ -135,5 +138,24 @@ describe('release manifest', () => {
     expect(check(csv)).toMatchObject({ ok: true });
     expect(check(csv.replace(',120,released', ',121,released')).ok).toBe(false);
     expect(check(csv.replace('cell,VN,2021,,suppressed', 'cell,VN,2021,12,released')).ok).toBe(false);
+  });
+
+  it('signedRelease (one serialization) gives byte for byte the manifest and text of signRelease + releaseText', () => {
+    const variants = [
+      answer,
+      { ...answer, margins: undefined, total: undefined },
+      { ...answer, budget: { charged: 0.02 }, aaa: [1, 'x'], zzz: { b: 1, a: undefined } },
+      { ...answer, cells: [] },
+    ];
+    for (const variant of variants) {
+      const manifest = signRelease(variant, facts, key);
+      const one = signedRelease(variant, facts, key);
+      expect(one.manifest).toEqual(manifest);
+      expect(one.text).toBe(releaseText({ ...variant, manifest }));
+      expect(verifyReleaseJson(one.text, key.publicKeyPem).ok).toBe(true);
+      expect(releasedValuesDigest(variant, facts.query.dimensions)).toBe(
+        valuesDigest(releasedValues(variant, facts.query.dimensions)),
+      );
+    }
   });
 });

@@ -92,11 +92,48 @@ export function sortEntries(entries: ValueEntry[]): ValueEntry[] {
 
 export const valuesDigest = (entries: ValueEntry[]): string => sha256Hex(canonicalJson(entries));
 
+/**
+ * valuesDigest(releasedValues(answer, dimensions)) in one pass: each entry's canonical text is made once,
+ * sorted (the sort key of sortEntries is that same text) and joined, which is the canonical JSON of the
+ * sorted list. Equal texts are equal entries, so ties cannot change the bytes.
+ */
+export function releasedValuesDigest(answer: ReleasableAnswer, dimensions: readonly string[]): string {
+  // An entry is a flat list of strings, numbers and nulls: JSON.stringify writes it as canonicalJson does.
+  const entry = (values: ValueEntry) => JSON.stringify(values);
+  const texts: string[] = answer.cells.map((cell) =>
+    entry(['cell', ...dimensions.map((d) => text(cell[d])), cell.count]),
+  );
+  for (const [dimension, list] of Object.entries(answer.margins ?? {})) {
+    for (const listed of list)
+      texts.push(entry(['margin', dimension, text(listed[dimension]), listed.count]));
+  }
+  if (answer.total) texts.push(entry(['total', answer.total.count]));
+  texts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sha256Hex(`[${texts.join(',')}]`);
+}
+
 const withoutManifest = (answer: object) =>
   Object.fromEntries(Object.entries(answer).filter(([key]) => key !== 'manifest'));
 
 const signedPart = (manifest: Omit<ReleaseManifest, 'signature'> & { signature?: unknown }) =>
   canonicalJson({ ...manifest, signature: undefined });
+
+function manifestOf(
+  answer: ReleasableAnswer,
+  answerText: string,
+  facts: ReleaseFacts,
+  key: Ed25519SigningKey,
+): ReleaseManifest {
+  const unsigned: Omit<ReleaseManifest, 'signature'> = {
+    format: MANIFEST_FORMAT,
+    ...facts,
+    answerSha256: sha256Hex(answerText),
+    valuesSha256: releasedValuesDigest(answer, facts.query.dimensions),
+    algorithm: SIGNATURE_ALGORITHM,
+    keyId: key.keyId,
+  };
+  return { ...unsigned, signature: signEd25519(key, signedPart(unsigned)) };
+}
 
 /** Builds and signs the manifest of an answer (the answer must not carry one yet). */
 export function signRelease(
@@ -104,20 +141,34 @@ export function signRelease(
   facts: ReleaseFacts,
   key: Ed25519SigningKey,
 ): ReleaseManifest {
-  const unsigned: Omit<ReleaseManifest, 'signature'> = {
-    format: MANIFEST_FORMAT,
-    ...facts,
-    answerSha256: sha256Hex(canonicalJson(withoutManifest(answer))),
-    valuesSha256: valuesDigest(releasedValues(answer, facts.query.dimensions)),
-    algorithm: SIGNATURE_ALGORITHM,
-    keyId: key.keyId,
-  };
-  return { ...unsigned, signature: signEd25519(key, signedPart(unsigned)) };
+  return manifestOf(answer, canonicalJson(withoutManifest(answer)), facts, key);
 }
 
 /** The released text of an answer with its manifest: canonical JSON, byte for byte what is stored and served. */
 export const releaseText = (answer: ReleasableAnswer & { manifest: ReleaseManifest }): string =>
   canonicalJson(answer);
+
+/**
+ * signRelease and releaseText at once, serializing the answer once: its members' canonical texts (keys
+ * sorted) make the text the manifest hashes, and the same texts with the manifest member put in its sorted
+ * place make the released text — byte for byte releaseText({ ...answer, manifest }).
+ */
+export function signedRelease(
+  answer: ReleasableAnswer,
+  facts: ReleaseFacts,
+  key: Ed25519SigningKey,
+): { manifest: ReleaseManifest; text: string } {
+  const object = answer as unknown as Record<string, unknown>;
+  const members = Object.keys(object)
+    .filter((name) => name !== 'manifest' && object[name] !== undefined)
+    .sort()
+    .map((name) => [name, `${JSON.stringify(name)}:${canonicalJson(object[name])}`] as const);
+  const manifest = manifestOf(answer, `{${members.map(([, t]) => t).join(',')}}`, facts, key);
+  const withManifest = [...members, ['manifest', `"manifest":${canonicalJson(manifest)}`] as const].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
+  return { manifest, text: `{${withManifest.map(([, t]) => t).join(',')}}` };
+}
 
 export interface VerifyResult {
   ok: boolean;

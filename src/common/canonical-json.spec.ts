@@ -14,7 +14,51 @@ const shuffle = (value: unknown, rand: () => number): unknown => {
   return value;
 };
 
+/** The plain definition the one-pass implementation must match byte for byte (audit hashes depend on it). */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
 describe('canonicalJson', () => {
+  it('is byte for byte the plain definition (sorted entries joined), undefined members and elements included', () => {
+    const withUndefined = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(undefined),
+        fc.jsonValue(),
+        fc.array(tie('value')),
+        fc.dictionary(fc.string(), tie('value')),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(withUndefined, (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+    const odd = { é: 1, Z: 2, a: [undefined, null, -0, 1e21, 'x"\\u2028'], '': { b: undefined } };
+    expect(canonicalJson(odd)).toBe(reference(odd));
+    // Integer-like keys, a hole, a function, a symbol, a Date, a toJSON member: as the definition writes them.
+    const edge: unknown[] = [
+      { 10: 'a', 9: 'b', x: 1, '01': 2 },
+      [1, , 3], // eslint-disable-line no-sparse-arrays
+      { f: () => 1, s: Symbol('s'), d: new Date(0), toJSON: 'not a function' },
+      [() => 1],
+      Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
+      undefined,
+      'plain',
+    ];
+    for (const value of edge) expect(canonicalJson(value)).toBe(reference(value));
+    expect(canonicalJson({ 10: 'a', 9: 'b' })).toBe('{"10":"a","9":"b"}');
+  });
+
   it('is independent of key order at every depth', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer(), (value, seed) => {

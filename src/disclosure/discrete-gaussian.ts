@@ -25,20 +25,35 @@ const rational = (n: bigint, d: bigint): Rational => {
   return { n, d };
 };
 
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_32 = 1n << 32n;
+
+/**
+ * gcd(a, b) of non-negative integers. Below 2^53 on Numbers, where integer remainders are exact (the same
+ * result, without BigInt allocations); no sampling decision is made here, only this exact integer.
+ */
 function gcd(a: bigint, b: bigint): bigint {
+  if (a <= SAFE && b <= SAFE) {
+    let x = Number(a);
+    let y = Number(b);
+    while (y !== 0) [x, y] = [y, x % y];
+    return BigInt(x);
+  }
   while (b !== 0n) [a, b] = [b, a % b];
   return a;
 }
 
 const reduced = (n: bigint, d: bigint): Rational => {
+  if (n === 1n || d === 1n) return { n, d }; // gcd 1 (the common γ = 1/k of the Bernoulli(exp(-1)) loops)
   const g = gcd(n, d);
   return g > 1n ? { n: n / g, d: d / g } : { n, d };
 };
 
+/** The number of bits of x ≥ 0 (0 for 0): exact, via clz32 below 2^32, else the binary digits. */
 function bitLength(x: bigint): number {
-  let length = 0;
-  for (let v = x; v > 0n; v >>= 1n) length++;
-  return length;
+  if (x <= 0n) return 0;
+  if (x < TWO_32) return 32 - Math.clz32(Number(x));
+  return x.toString(2).length;
 }
 
 /** Uniform on {0, …, m-1} by rejection from the smallest power of two ≥ m (exact; m ≥ 1). */
