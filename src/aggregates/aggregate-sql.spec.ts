@@ -75,6 +75,32 @@ describe('aggregate SQL', () => {
     expect(possibleCells(['citizenship'], { citizenship: ['PH', 'VN'] })).toBe(2);
   });
 
+  it('with maxCells, bounds the rows returned to maxCells + 1 cells plus every margin row and the total, only when the code lists allow more', () => {
+    const dims = ['citizenship', 'countryOfExploitation', 'ageBroad'] as const;
+    const { sql, params } = buildAggregateSql(dims, {}, { maxCells: 50_000 });
+    const margins = DIMENSIONS.citizenship.values.length * 2 + DIMENSIONS.ageBroad.values.length;
+    expect(sql).toMatch(/ORDER BY part, v0, v1, v2 LIMIT \$1::int$/);
+    expect(params).toEqual([50_000 + 1 + margins + 1]);
+    // Filters bind first; the limit counts the filtered domains.
+    const filtered = buildAggregateSql(
+      ['citizenship', 'yearOfRegistration'],
+      { yearOfRegistration: { gte: 2000, lte: 2019 } },
+      { maxCells: 10 },
+    );
+    expect(filtered.params).toEqual([2000, 2019, 10 + 1 + DIMENSIONS.citizenship.values.length + 20 + 1]);
+    expect(filtered.sql).toContain('LIMIT $3::int');
+    // Within the bound by the code lists alone, or without maxCells: no limit.
+    expect(buildAggregateSql(['gender', 'ageBroad'], {}, { maxCells: 50_000 }).sql).not.toContain('LIMIT');
+    expect(buildAggregateSql(dims).sql).not.toContain('LIMIT');
+    // The cells sort before every margin and the total, so a cut removes only cells beyond maxCells + 1.
+    expect(['total', 'margin:2', 'cells', 'margin:0'].sort()).toEqual([
+      'cells',
+      'margin:0',
+      'margin:2',
+      'total',
+    ]);
+  });
+
   it('parses stored values back to their JSON types', () => {
     expect(parseValue('yearOfRegistration', '2021')).toBe(2021);
     expect(parseValue('isAbduction', 'true')).toBe(true);

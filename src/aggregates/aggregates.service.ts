@@ -20,13 +20,7 @@ import {
   type ProtectedTable,
   type TableInput,
 } from '../disclosure/index.js';
-import {
-  buildAggregateSql,
-  buildCellCountSql,
-  dataVersionMarkerSql,
-  possibleCells,
-  type AggregateRow,
-} from './aggregate-sql.js';
+import { buildAggregateSql, dataVersionMarkerSql, type AggregateRow } from './aggregate-sql.js';
 import { canonicalQuery, filtersOf, type CanonicalQuery } from './canonical-query.js';
 import { maxValuesPerCase } from './dimensions.js';
 import { domainsFor } from './domains.js';
@@ -131,7 +125,6 @@ export class AggregatesService {
       const query = canonical;
       domainsFor(query.dimensions, filtersOf(query)); // refuses two dimensions of one attribute family (400)
       if (options.csv) checkCsvRows(query.dimensions, query.filters);
-      await this.checkCellCount(query);
       return await this.answer(ctx, query, input);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') {
@@ -185,14 +178,6 @@ export class AggregatesService {
     }
   }
 
-  /** Refuses a query with too many cells before the full statement: code lists first, then a cheap count. */
-  private async checkCellCount(query: CanonicalQuery): Promise<void> {
-    if (possibleCells(query.dimensions, filtersOf(query)) <= MAX_CELLS) return;
-    const { sql, params } = buildCellCountSql(query.dimensions, filtersOf(query));
-    const [row] = (await this.dataSource.query(sql, params)) as { n: number }[];
-    if (row.n > MAX_CELLS) throw tooManyCells();
-  }
-
   private async answer(
     ctx: RequestContext,
     query: CanonicalQuery,
@@ -233,7 +218,10 @@ export class AggregatesService {
       let fresh = false;
       if (!stored) {
         // 3. Count (one scan, marker read in the same snapshot), protect, add noise, store.
-        const { sql, params } = buildAggregateSql(query.dimensions, filtersOf(query));
+        // One statement, its result bounded to MAX_CELLS + 1 cells (a larger answer is refused from it).
+        const { sql, params } = buildAggregateSql(query.dimensions, filtersOf(query), {
+          maxCells: MAX_CELLS,
+        });
         const rows = (await em.query(sql, params)) as (AggregateRow & { marker: string })[];
         if (rows.filter((r) => r.part === 'cells').length > MAX_CELLS) throw tooManyCells();
         const dataVersion = versionOf(now, rows[0]?.marker ?? marker);
