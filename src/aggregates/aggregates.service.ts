@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditDetails } from '../audit/audit-actions.js';
@@ -10,6 +10,7 @@ import { newUuid } from '../crypto/index.js';
 import {
   answerRhoNano,
   describeDisclosureControl,
+  DisclosureInputError,
   DisclosureRefusal,
   groupingCosts,
   halfWidth95,
@@ -431,6 +432,15 @@ async function protect(input: TableInput, k: number): Promise<ProtectedTable> {
   try {
     return await protectTableAsync(input, { k });
   } catch (error) {
+    if (error instanceof DisclosureInputError) {
+      // Counts the module cannot reason about (a bug, not the researcher's input): fail closed, say so in the
+      // log (the message names shapes and dimensions, never values of cases).
+      aggregatesLogger.error(`disclosure input refused: ${error.message}`);
+      throw new DomainError(
+        'AGGREGATE_NOT_PROTECTABLE',
+        'This answer cannot be protected: use fewer dimensions or other filters',
+      );
+    }
     if (!(error instanceof DisclosureRefusal)) throw error;
     if (error.reason === 'time-budget') {
       throw new DomainError(
@@ -447,6 +457,8 @@ async function protect(input: TableInput, k: number): Promise<ProtectedTable> {
     );
   }
 }
+
+const aggregatesLogger = new Logger('aggregates');
 
 const tooManyCells = () =>
   validationFailed(
