@@ -40,6 +40,7 @@ import { buildRelease, tableInputOf } from '../src/aggregates/release.js';
 import { releaseCsv } from '../src/aggregates/release-csv.js';
 import { signedRelease } from '../src/aggregates/release-manifest.js';
 import { validateBody } from '../src/common/validation.js';
+import { topFunctions } from './profile-top.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'Bench-admin-password-7Qx!';
@@ -52,7 +53,8 @@ const { values: args } = parseArgs({
     'expand-to': { type: 'string' },
     'data-dir': { type: 'string', default: path.join(os.tmpdir(), 'ctr-answer-bench') },
     repeats: { type: 'string', default: '3' },
-    query: { type: 'string', default: 'country-pairs-by-year' },
+    query: { type: 'string', default: 'country-pairs-by-age' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const CASES = Number(args.cases.replaceAll('_', ''));
@@ -122,12 +124,20 @@ function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
   };
 }
 
+async function profiler(child: ChildProcess, cmd: 'start' | 'stop', file?: string): Promise<void> {
+  const done = new Promise((r) => child.once('message', r));
+  child.send({ cmd, file });
+  await done;
+}
+
 const SERVICE_LOG = path.join(os.tmpdir(), 'ctr-answer-bench-service.log');
 
 async function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  // With --profile the service runs under the V8 profiler (bench/profiled-main.ts), driven over IPC.
+  const main = args.profile ? 'dist-bench/bench/profiled-main.js' : 'dist/src/main.js';
+  const child = spawn(process.execPath, [main], {
     env,
-    stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit'],
+    stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit', ...(args.profile ? (['ipc'] as const) : [])],
   });
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null)
@@ -189,6 +199,7 @@ async function caseCount(db: pg.Client): Promise<number> {
  * the original id); aggregates never read them. Copies are marked by created_by = the bench's copy user.
  */
 async function expand(db: pg.Client, target: number): Promise<void> {
+  if ((await caseCount(db)) >= target) return;
   const seeded = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM cases WHERE created_by IS DISTINCT FROM $1`,
     [COPY_AUTHOR],
@@ -409,7 +420,13 @@ async function main(): Promise<void> {
       rawMs.push(raw.ms);
       rows = raw.result.rows;
       log(`  raw ${raw.ms.toFixed(0)} ms, ${rows.filter((r) => r.part === 'cells').length} cells; API`);
+      if (args.profile && service) await profiler(service, 'start');
       const res = await timeAsync(() => api(base, 'POST', '/v1/aggregates/query', token, body));
+      if (args.profile) {
+        const file = path.join(DIR, `answer-${i + 1}.cpuprofile`);
+        await profiler(service!, 'stop', file);
+        log(topFunctions(file, 25).join('\n'));
+      }
       apiMs.push(res.ms);
       answerBytes = res.result.text.length;
       log(`  API ${res.ms.toFixed(0)} ms (${(answerBytes / 1024).toFixed(0)} KiB)`);
