@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditDetails } from '../audit/audit-actions.js';
@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { newUuid } from '../crypto/index.js';
 import {
   answerRhoNano,
+  closeProtectionPool,
   describeDisclosureControl,
   DisclosureInputError,
   DisclosureRefusal,
@@ -88,13 +89,18 @@ const toStored = (row: StoredRow): StoredAnswer => ({
  * Every query, answered or refused, is audited with its parameters and its charge.
  */
 @Injectable()
-export class AggregatesService {
+export class AggregatesService implements OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly ledger: BudgetLedger,
   ) {}
+
+  /** The protection workers go with the application (shutdown, tests): none is left running. */
+  async onApplicationShutdown(): Promise<void> {
+    await closeProtectionPool();
+  }
 
   async budget(ctx: RequestContext): Promise<BudgetView> {
     const actor = ctx.actor!;
