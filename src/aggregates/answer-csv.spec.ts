@@ -1,6 +1,14 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { csvField, csvRowCount, renderAnswerCsv, type CsvAnswer } from './answer-csv.js';
+import {
+  csvField,
+  csvRowCount,
+  renderAnswerCsv,
+  type CsvAnswer,
+  type CsvStatus,
+  type CsvValue,
+  type ListedCount,
+} from './answer-csv.js';
 
 const K = 11;
 type Row = Record<string, string>;
@@ -28,6 +36,80 @@ const example = (): CsvAnswer => ({
   unlisted: { lower: 0, upper: K - 1 },
   comments: ['Counts protected with k = 11.\nSecond line, with "quotes", and commas.', 'queryId: abc'],
 });
+
+/** The renderer as first written (a walk over every combination, each row's fields rendered anew). */
+const EOL = '\r\n';
+const keyOf = (values: readonly CsvValue[]): string => JSON.stringify(values);
+function statusOf(listed: ListedCount | undefined): CsvStatus {
+  if (!listed) return 'fewer_than_k';
+  return listed.suppressed ? 'suppressed' : 'released';
+}
+
+function reference(answer: CsvAnswer): string {
+  const { dimensions } = answer;
+  const out: string[] = [];
+  for (const block of answer.comments) {
+    for (const line of block.split(/\r?\n/)) out.push(line === '' ? '#' : `# ${line}`);
+  }
+
+  const header = ['part'];
+  for (const d of dimensions) {
+    header.push(d.name);
+    if (d.label) header.push(`${d.name}Name`);
+  }
+  header.push('count', 'status', 'lower95', 'upper95');
+  out.push(header.map(csvField).join(','));
+
+  const row = (part: string, at: (CsvValue | undefined)[], listed: ListedCount | undefined) => {
+    const fields: (CsvValue | null | undefined)[] = [part];
+    dimensions.forEach((d, i) => {
+      fields.push(at[i]);
+      if (d.label) fields.push(at[i] === undefined ? undefined : d.label(at[i] as CsvValue));
+    });
+    const status = statusOf(listed);
+    const interval = listed ?? answer.unlisted;
+    fields.push(status === 'released' ? listed?.count : undefined, status, interval?.lower, interval?.upper);
+    out.push(fields.map(csvField).join(','));
+  };
+
+  if (dimensions.length > 0) {
+    const cells = new Map(answer.cells.map((c) => [keyOf(c.values), c.listed]));
+    const combination: CsvValue[] = [];
+    let found = 0;
+    const walk = (depth: number) => {
+      if (depth === dimensions.length) {
+        const listed = cells.get(keyOf(combination));
+        if (listed) found++;
+        row('cell', combination, listed);
+        return;
+      }
+      for (const value of dimensions[depth].values) {
+        combination[depth] = value;
+        walk(depth + 1);
+      }
+    };
+    walk(0);
+    if (found !== cells.size) throw new Error('a listed cell lies outside the grid of the CSV');
+  }
+  if (dimensions.length >= 2) {
+    dimensions.forEach((d, i) => {
+      const listed = new Map((answer.margins[i] ?? []).map((m) => [keyOf([m.value]), m.listed]));
+      if (!(answer.margins[i] ?? []).every((m) => d.values.includes(m.value))) {
+        throw new Error('a listed margin entry lies outside the grid of the CSV');
+      }
+      for (const value of d.values) {
+        const at: (CsvValue | undefined)[] = dimensions.map((_, j) => (j === i ? value : undefined));
+        row('margin', at, listed.get(keyOf([value])));
+      }
+    });
+  }
+  row(
+    'total',
+    dimensions.map(() => undefined),
+    answer.total,
+  );
+  return out.join(EOL) + EOL;
+}
 
 describe('answer CSV', () => {
   it('parses with a standard CSV parser: a row for every combination of the grid, then margins and total', () => {
@@ -163,5 +245,70 @@ describe('answer CSV', () => {
         for (const r of released) expect(Number(r.count)).toBeGreaterThanOrEqual(K);
       }),
     );
+  });
+
+  it('renders byte for byte as the plain walk over every combination (listed cells found by position)', () => {
+    const listed = fc.record({
+      count: fc.option(fc.nat(500), { nil: null }),
+      suppressed: fc.boolean(),
+      lower: fc.option(fc.nat(500), { nil: undefined }),
+      upper: fc.option(fc.nat(500), { nil: undefined }),
+    });
+    const grid = fc
+      .array(
+        fc.record({
+          values: fc.uniqueArray(
+            fc.oneof(fc.constantFrom('AF', 'PH', 'a b', 'x,y', 'q"q'), fc.integer({ min: 1990, max: 2030 })),
+            {
+              maxLength: 5,
+            },
+          ),
+          labelled: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 3 },
+      )
+      .chain((dims) => {
+        const combos = dims.reduce<CsvValue[][]>(
+          (acc, d) => acc.flatMap((c) => d.values.map((v) => [...c, v])),
+          [[]],
+        );
+        return fc.record({
+          dims: fc.constant(dims),
+          cells: fc
+            .subarray(combos)
+            .chain((chosen) =>
+              fc
+                .tuple(...chosen.map(() => listed))
+                .map((ls) => chosen.map((values, i) => ({ values, listed: ls[i] }))),
+            ),
+          unlisted: fc.option(fc.constant({ lower: 0, upper: 10 }), { nil: undefined }),
+        });
+      });
+    fc.assert(
+      fc.property(grid, ({ dims, cells, unlisted }) => {
+        const answer: CsvAnswer = {
+          dimensions: dims.map((d, i) => ({
+            name: `d${i}`,
+            values: d.values,
+            label: d.labelled
+              ? (v: CsvValue) => (typeof v === 'number' ? undefined : `name of ${v}`)
+              : undefined,
+          })),
+          cells: cells as { values: CsvValue[]; listed: ListedCount }[],
+          margins: dims.map(() => []),
+          total: undefined,
+          unlisted,
+          comments: ['c'],
+        };
+        expect(renderAnswerCsv(answer)).toBe(reference(answer));
+      }),
+      { numRuns: 300 },
+    );
+    const outside = {
+      ...example(),
+      cells: [{ values: ['XX', 2020], listed: { count: 1, suppressed: false } }],
+    };
+    expect(() => renderAnswerCsv(outside)).toThrow('a listed cell lies outside the grid of the CSV');
+    expect(() => reference(outside)).toThrow('a listed cell lies outside the grid of the CSV');
   });
 });

@@ -105,7 +105,10 @@ export function renderAnswerCsv(answer: CsvAnswer): string {
     out.push(fields.map(csvField).join(','));
   };
 
-  if (dimensions.length > 0) {
+  const unique = dimensions.every((d) => new Set(d.values).size === d.values.length);
+  if (dimensions.length > 0 && unique) {
+    cellRows(answer, out, row);
+  } else if (dimensions.length > 0) {
     const cells = new Map(answer.cells.map((c) => [keyOf(c.values), c.listed]));
     const combination: CsvValue[] = [];
     let found = 0;
@@ -142,6 +145,56 @@ export function renderAnswerCsv(answer: CsvAnswer): string {
     answer.total,
   );
   return out.join(EOL) + EOL;
+}
+
+/**
+ * The cell rows of a grid whose values are unique along each dimension (code lists, years): the same rows as
+ * the walk over every combination, but with each value's fields rendered once and the listed cells found by
+ * their position in the grid, since a full grid has up to a million rows and almost all are unlisted (one
+ * constant tail). A listed cell outside the grid is refused, as by the walk.
+ */
+function cellRows(
+  answer: CsvAnswer,
+  out: string[],
+  row: (part: string, at: (CsvValue | undefined)[], listed: ListedCount | undefined) => void,
+): void {
+  const { dimensions } = answer;
+  const index = dimensions.map((d) => new Map(d.values.map((v, i) => [v, i] as const)));
+  const fields = dimensions.map((d) =>
+    d.values.map((v) => (d.label ? `${csvField(v)},${csvField(d.label(v))}` : csvField(v))),
+  );
+  const listedAt = new Map<number, ListedCount>();
+  for (const cell of answer.cells) {
+    let position = 0;
+    for (let i = 0; i < dimensions.length; i++) {
+      const at = cell.values.length === dimensions.length ? index[i].get(cell.values[i]) : undefined;
+      if (at === undefined) throw new Error('a listed cell lies outside the grid of the CSV');
+      position = position * dimensions[i].values.length + at;
+    }
+    listedAt.set(position, cell.listed);
+  }
+  const unlisted = answer.unlisted;
+  const tail = `,${csvField(undefined)},fewer_than_k,${csvField(unlisted?.lower)},${csvField(unlisted?.upper)}`;
+  const sizes = dimensions.map((d) => d.values.length);
+  if (sizes.some((n) => n === 0)) return;
+  const at = sizes.map(() => 0);
+  for (let position = 0; ; position++) {
+    const listed = listedAt.get(position);
+    if (listed) {
+      row(
+        'cell',
+        at.map((j, i) => dimensions[i].values[j]),
+        listed,
+      );
+    } else {
+      let line = 'cell';
+      for (let i = 0; i < at.length; i++) line += `,${fields[i][at[i]]}`;
+      out.push(line + tail);
+    }
+    let d = at.length - 1;
+    while (d >= 0 && ++at[d] === sizes[d]) at[d--] = 0;
+    if (d < 0) return;
+  }
 }
 
 type JsonListed = { count: number | null; suppressed?: boolean; [key: string]: unknown };
