@@ -24,10 +24,11 @@ import { generateKeyBase64 } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
+import { api, BENCH_PASSWORD, createUser, loadAverage, login, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
 const ROOT = process.cwd();
-const PASSWORD = 'Bench-admin-password-7Qx!';
+const PASSWORD = BENCH_PASSWORD;
 const RESULTS = path.join(ROOT, 'bench/results/abuse.md');
 
 const { values: args } = parseArgs({
@@ -42,11 +43,6 @@ const READ_CONNECTIONS = 4;
 
 const log = (message: string) =>
   process.stderr.write(`[bench:abuse ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 // ---------------------------------------------------------------- service
 
@@ -83,46 +79,12 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
     stdio: ['ignore', fs.openSync(logFile, 'w'), 'inherit'],
   });
   const base = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} (log: ${logFile})`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('service did not start');
+  await waitForHealth(child, base, logFile);
+  return { child, base };
 }
 
-async function api<T>(base: string, method: string, url: string, token?: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-const login = async (base: string, username: string) =>
-  (
-    await api<{ accessToken: string }>(base, 'POST', '/v1/auth/login', undefined, {
-      username,
-      password: PASSWORD,
-    })
-  ).accessToken;
-
-let userCounter = 0;
-async function user(base: string, admin: string, role: string, officeId?: string): Promise<string> {
-  const username = `bench-abuse-${role}-${++userCounter}`;
-  const body: Record<string, unknown> = { username, password: PASSWORD, role };
-  if (officeId) body.officeId = officeId;
-  if (role === 'researcher') body.approvedUntil = '2099-12-31';
-  await api(base, 'POST', '/v1/users', admin, body);
-  return login(base, username);
-}
+const user = (base: string, admin: string, role: string, officeId?: string) =>
+  createUser(base, admin, role, { prefix: 'bench-abuse', officeId });
 
 // ---------------------------------------------------------------- loads
 

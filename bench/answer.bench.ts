@@ -41,9 +41,10 @@ import { releaseCsv } from '../src/aggregates/release-csv.js';
 import { signedRelease } from '../src/aggregates/release-manifest.js';
 import { validateBody } from '../src/common/validation.js';
 import { topFunctions } from './profile-top.js';
+import { BENCH_PASSWORD, loadAverage, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
-const PASSWORD = 'Bench-admin-password-7Qx!';
+const PASSWORD = BENCH_PASSWORD;
 const K = 11;
 const SIGMA = 10;
 
@@ -76,12 +77,6 @@ const QUERIES: Record<string, { dimensions: string[]; filters?: Record<string, u
 function log(message: string): void {
   process.stderr.write(`[answer ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
-
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 function keys(): Record<string, string> {
   const file = path.join(DIR, 'keys.json');
@@ -139,17 +134,8 @@ async function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     env,
     stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit', ...(args.profile ? (['ipc'] as const) : [])],
   });
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null)
-      throw new Error(`service exited with ${child.exitCode} (see ${SERVICE_LOG})`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${env.PORT}/health`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('service did not start');
+  await waitForHealth(child, `http://127.0.0.1:${env.PORT}`, SERVICE_LOG);
+  return child;
 }
 
 async function api(

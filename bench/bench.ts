@@ -19,10 +19,11 @@ import { createDatabaseIfMissing } from '../src/database/provision.js';
 import { SyntheticCases } from '../src/seed/synthetic.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
 import { topFunctions } from './profile-top.js';
+import { api, BENCH_PASSWORD, createUser, loadAverage, login, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
 const ROOT = process.cwd();
-const PASSWORD = 'Bench-admin-password-7Qx!';
+const PASSWORD = BENCH_PASSWORD;
 
 const { values: args } = parseArgs({
   options: {
@@ -60,13 +61,6 @@ const extras: Record<string, unknown> = {};
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 }
 
 // ---------------------------------------------------------------- database and service
@@ -125,16 +119,8 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
     stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit', ...(args.profile ? (['ipc'] as const) : [])],
   });
   const base = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('service did not start');
+  await waitForHealth(child, base, SERVICE_LOG);
+  return { child, base };
 }
 
 async function stopService(child: ChildProcess): Promise<void> {
@@ -250,37 +236,8 @@ async function seed(env: NodeJS.ProcessEnv, cases: number, seedNumber: number): 
 
 // ---------------------------------------------------------------- API helpers
 
-async function api<T>(base: string, method: string, url: string, token?: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-const login = async (base: string, username: string) =>
-  (
-    await api<{ accessToken: string }>(base, 'POST', '/v1/auth/login', undefined, {
-      username,
-      password: PASSWORD,
-    })
-  ).accessToken;
-
-let userCounter = 0;
-async function user(base: string, admin: string, role: string, officeId?: string): Promise<string> {
-  const username = `bench-${role}-${++userCounter}`;
-  const body: Record<string, unknown> = { username, password: PASSWORD, role };
-  if (officeId) body.officeId = officeId;
-  if (role === 'researcher') body.approvedUntil = '2099-12-31';
-  await api(base, 'POST', '/v1/users', admin, body);
-  return login(base, username);
-}
+const user = (base: string, admin: string, role: string, officeId?: string) =>
+  createUser(base, admin, role, { prefix: 'bench', officeId });
 
 async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
   const file = path.join(os.tmpdir(), `ctr-bench-spec-${process.pid}.json`);

@@ -59,7 +59,8 @@ export function protectTraced(
   const { k } = params;
   if (!Number.isSafeInteger(k) || k < 2) throw new RangeError('k must be an integer >= 2');
   const model = buildModel(input, k);
-  const uniform = withholdUniformly(input, k, domainSizes(input));
+  const sizes = domainSizes(input);
+  const uniform = withholdUniformly(input, k, sizes);
   startFrom(model, uniform);
   const start = model.status.slice();
   planSuppression(model, params.deadline);
@@ -76,7 +77,7 @@ export function protectTraced(
     cells: [...model.cellOfInput].map(of),
     margins: model.marginOfInput.map((ids) => [...ids].map(of)),
     total: of(model.totalId),
-    summary: { complementary, gridSize: domainSizes(input).reduce((a, b) => a * b, 1) },
+    summary: { complementary, gridSize: sizes.reduce((a, b) => a * b, 1) },
   };
   return { table, repaired };
 }
