@@ -1,8 +1,10 @@
 import { createApp } from './app.js';
 import { installGracefulShutdown } from './common/shutdown.js';
+import type { AppConfig } from './config/app-config.js';
 import { runCommand } from './config/command.js';
 
-runCommand('Start-up', async (config) => {
+/** The service: listens, and on SIGTERM or SIGINT drains its requests before exiting (common/shutdown.ts). */
+async function start(config: AppConfig): Promise<void> {
   // A signal during start-up (e.g. while the embedded database initialises) must not kill the process
   // before it can stop what it started: it is remembered, and honoured once start-up is done.
   let stopRequested = false;
@@ -27,4 +29,6 @@ runCommand('Start-up', async (config) => {
   }
   installGracefulShutdown(app, config.env.SHUTDOWN_TIMEOUT_MS);
   app.getHttpAdapter().getInstance().log.info({ port: config.env.PORT }, 'listening');
-});
+}
+
+runCommand('Start-up', start, { handlesSignals: true });

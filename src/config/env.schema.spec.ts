@@ -38,4 +38,18 @@ describe('environment schema', () => {
     expect(message).toContain(name);
     if (value.length > 4) expect(message).not.toContain(value);
   });
+
+  it.each([
+    ['PORT', '70000', 'PORT: must be an integer from 1 to 65,535'],
+    ['PORT', '1.5', 'PORT: must be an integer from 1 to 65,535'],
+    ['PORT', 'abc', 'PORT: must be an integer from 1 to 65,535'],
+    ['EMBEDDED_DB_PORT', '80', 'EMBEDDED_DB_PORT: must be an integer from 1,024 to 65,535'],
+    ['K_ANONYMITY_THRESHOLD', '5000', 'K_ANONYMITY_THRESHOLD: must be an integer from 2 to 1,000'],
+    ['K_ANONYMITY_THRESHOLD', '1', 'a threshold of 1 releases single individuals'],
+    ['AGGREGATE_DEFAULT_SIGMA', '0', 'AGGREGATE_DEFAULT_SIGMA: must be a number from 1 to 10,000'],
+    ['AGGREGATE_RESEARCHER_BUDGET_RHO', '101', 'must be a number from 0 to 100'],
+    ['DB_POOL_SIZE', '0', 'DB_POOL_SIZE: must be an integer from 1 to 500'],
+  ])('an out-of-range %s=%p names the range it must be in', (name, value, expected) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(expected);
+  });
 });

