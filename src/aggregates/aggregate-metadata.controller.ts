@@ -78,7 +78,7 @@ export class AggregateMetadataController {
     @Headers('accept') accept: string | undefined,
     @Ctx() ctx: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<string | Buffer> {
     const rendered = await this.releases.fetch(ctx, queryId, answerFormat(params.format, accept));
     return sendDocument(reply, rendered);
   }

@@ -17,7 +17,7 @@ import { Ctx, type RequestContext } from '../common/request-context.js';
 import { AggregatesService, type BudgetView } from './aggregates.service.js';
 import { answerFormat } from './answer-format.js';
 import { AnswerFormatQueryDto } from './dto/aggregate-metadata.dto.js';
-import { render, ReleaseDocumentsService } from './release-documents.service.js';
+import { ReleaseDocumentsService } from './release-documents.service.js';
 import { releaseQuery } from './release-query.js';
 import { ApiAnswerResponse, sendDocument } from './release-response.js';
 import { AggregateAnswerDto, BudgetDto } from './dto/aggregate-answer.dto.js';
@@ -90,12 +90,12 @@ export class AggregatesController {
     @Headers('accept') accept: string | undefined,
     @Ctx() ctx: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<string | Buffer> {
     const format = answerFormat(params.format, accept);
     const answer = await this.aggregates.query(ctx, body, { csv: format === 'csv' });
     // Signed and kept as the caller's release document (GET /v1/aggregates/answers/:queryId).
     const document = await this.releases.publishAlone(ctx.actor!.id, answer, releaseQuery(body), new Date());
-    return sendDocument(reply, render(document, format));
+    return sendDocument(reply, await this.releases.render(document, format));
   }
 
   @Get('budget')

@@ -8,13 +8,9 @@ import type { RequestContext } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AnswerFormat } from './dto/aggregate-metadata.dto.js';
 import type { Dimension } from './dimensions.js';
-import { checkCsvRows, releaseCsv, type CsvFilters } from './release-csv.js';
-import {
-  signedRelease,
-  type ReleasableAnswer,
-  type ReleaseFacts,
-  type ReleaseManifest,
-} from './release-manifest.js';
+import { checkCsvRows, type CsvFilters } from './release-csv.js';
+import type { ReleasableAnswer, ReleaseFacts, ReleaseManifest } from './release-manifest.js';
+import { ReleaseWorkers } from './release-workers.js';
 
 /** The service's name and version (package.json), stated in every manifest. */
 function serviceIdentity(): { name: string; version: string } {
@@ -56,7 +52,8 @@ export interface ReleasedDocument {
 }
 
 export interface RenderedDocument {
-  body: string;
+  /** The JSON text, or the CSV's UTF-8 bytes. */
+  body: string | Buffer;
   contentType: string;
   filename: string;
 }
@@ -75,6 +72,7 @@ export class ReleaseDocumentsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly workers: ReleaseWorkers,
   ) {}
 
   /**
@@ -109,7 +107,7 @@ export class ReleaseDocumentsService {
       releasedAt: now.toISOString(),
       service: this.service,
     };
-    const { text } = signedRelease(answer, facts, this.config.keys.releaseSigningKey);
+    const { text } = await this.workers.sign(answer, facts, this.config.keys.releaseSigningKey);
     await em.query(
       `INSERT INTO aggregate_release_documents (user_id, answer_id, released_at, document)
        VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, answer_id) DO NOTHING`,
@@ -151,22 +149,25 @@ export class ReleaseDocumentsService {
       await this.audit.recordAlone(ctx, { ...event, outcome: 'denied', details: { reason: 'not_found' } });
       throw notFound('Answer');
     }
-    return render({ queryId, text: found.document }, format);
+    return this.render({ queryId, text: found.document }, format);
   }
-}
 
-/** The body of a released document in the format asked (CSV derived from the JSON text, deterministically). */
-export function render(document: ReleasedDocument, format: AnswerFormat): RenderedDocument {
-  if (format === 'csv') {
+  /**
+   * The body of a released document in the format asked (CSV derived from the JSON text, deterministically,
+   * in the release workers: up to 1,000,000 rows).
+   */
+  async render(document: ReleasedDocument, format: AnswerFormat): Promise<RenderedDocument> {
+    if (format === 'csv') {
+      return {
+        body: await this.workers.csv(document.text),
+        contentType: 'text/csv; charset=utf-8; header=present',
+        filename: `aggregate-${document.queryId}.csv`,
+      };
+    }
     return {
-      body: releaseCsv(document.text),
-      contentType: 'text/csv; charset=utf-8; header=present',
-      filename: `aggregate-${document.queryId}.csv`,
+      body: document.text,
+      contentType: 'application/json; charset=utf-8',
+      filename: `aggregate-${document.queryId}.json`,
     };
   }
-  return {
-    body: document.text,
-    contentType: 'application/json; charset=utf-8',
-    filename: `aggregate-${document.queryId}.json`,
-  };
 }

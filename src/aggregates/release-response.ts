@@ -40,7 +40,7 @@ export const ApiAnswerResponse = () =>
   );
 
 /** Sends a rendered document as it is (bytes unchanged), with its type and, for CSV, a filename. */
-export function sendDocument(reply: FastifyReply, document: RenderedDocument): string {
+export function sendDocument(reply: FastifyReply, document: RenderedDocument): string | Buffer {
   void reply.header('Content-Type', document.contentType);
   if (document.contentType.startsWith('text/csv')) {
     void reply.header('Content-Disposition', `attachment; filename="${document.filename}"`);

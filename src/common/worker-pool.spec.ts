@@ -1,0 +1,55 @@
+import { WorkerFailedError, WorkerPool, WorkerTimeoutError } from './worker-pool.js';
+
+const pool = (options: { size?: number; timeoutMs?: number } = {}) =>
+  new WorkerPool({
+    name: 'test worker',
+    script: new URL('../../test/workers/busy-worker.js', import.meta.url),
+    size: options.size ?? 1,
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+
+describe('worker pool', () => {
+  it("answers each job with the worker's result, in order, at most `size` at a time", async () => {
+    const p = pool({ size: 2 });
+    try {
+      const values = await Promise.all(['a', 'b', 'c', 'd'].map((value) => p.run<string>({ ms: 20, value })));
+      expect(values).toEqual(['a', 'b', 'c', 'd']);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("rejects with the worker's error name and message, and the worker serves the next job", async () => {
+    const p = pool();
+    try {
+      await expect(p.run({ ms: 0, fail: 'no such grid' })).rejects.toMatchObject({
+        name: 'RangeError',
+        message: 'no such grid',
+      });
+      await expect(p.run({ ms: 0, value: 'next' })).resolves.toBe('next');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a runaway job is abandoned at its timeout (its worker terminated); the pool serves the next job', async () => {
+    const p = pool({ timeoutMs: 200 });
+    try {
+      await expect(p.run({ ms: 5_000 })).rejects.toBeInstanceOf(WorkerTimeoutError);
+      await expect(p.run({ ms: 0, value: 'after' })).resolves.toBe('after');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('close rejects what is queued and running; the pool starts afresh when used again', async () => {
+    const p = pool();
+    const running = p.run({ ms: 2_000 });
+    const queued = p.run({ ms: 0 });
+    await p.close();
+    await expect(running).rejects.toBeInstanceOf(WorkerFailedError);
+    await expect(queued).rejects.toBeInstanceOf(WorkerFailedError);
+    await expect(p.run({ ms: 0, value: 'again' })).resolves.toBe('again');
+    await p.close();
+  });
+});
