@@ -291,6 +291,12 @@ function sliceSumAll(m: Model): number {
  * D = 3 with one multi-valued dimension: finds latent N_w (w over the two single-valued dimensions e < f) with
  * row sums margin_e, column sums margin_f and N_w in [ns_w + max_w, ns_w + sum_w], by a max-flow; throws if
  * none exists (the input is then inconsistent).
+ *
+ * Any feasible choice is a table consistent with the listing, so any serves as the starting table of the
+ * witnesses (certify.ts). An interior one serves far better: a line at ns_w + max_w lets no record without the
+ * line's most frequent value leave, one at ns_w + sum_w lets no record lose a value. So the bounds are first
+ * narrowed towards the middle of each line's range (by a half, a third, ..., one), and the first narrowing
+ * that is still feasible is taken; the plain bounds last.
  */
 function feasibleLineTotals(m: Model, L: ReturnType<typeof lineStats>): Float64Array {
   const [e, f] = [0, 1, 2].filter((d) => d !== m.multi);
@@ -299,34 +305,67 @@ function feasibleLineTotals(m: Model, L: ReturnType<typeof lineStats>): Float64A
   const lo = new Float64Array(A * B);
   const hi = new Float64Array(A * B);
   // Line w (numbered as in lineStats) ↔ (a, b): lineStats numbers lines in grid order with the multi coordinate removed.
+  const abOf = new Int32Array(L.n);
   for (let w = 0; w < L.n; w++) {
     const c = coords(m, L.lineBase[w]);
     const ab = c[e] * B + c[f];
+    abOf[w] = ab;
     lo[ab] = L.nsCount[w] + L.max[w];
     hi[ab] = L.nsCount[w] + L.sum[w];
   }
-  const rowNeed = new Float64Array(A);
-  const colNeed = new Float64Array(B);
-  for (let a = 0; a < A; a++) rowNeed[a] = m.count[m.marginOffset[e] + a];
-  for (let b = 0; b < B; b++) colNeed[b] = m.count[m.marginOffset[f] + b];
+  const rows = new Float64Array(A);
+  const cols = new Float64Array(B);
+  for (let a = 0; a < A; a++) rows[a] = m.count[m.marginOffset[e] + a];
+  for (let b = 0; b < B; b++) cols[b] = m.count[m.marginOffset[f] + b];
+  for (const shrink of [
+    (w: number) => Math.floor(w / 2),
+    (w: number) => Math.floor(w / 3),
+    (w: number) => Math.floor(w / 4),
+    (w: number) => Math.floor(w / 8),
+    (w: number) => Math.min(1, Math.floor(w / 2)),
+    () => 0,
+  ]) {
+    const lo2 = new Float64Array(A * B);
+    const hi2 = new Float64Array(A * B);
+    for (let ab = 0; ab < A * B; ab++) {
+      const width = hi[ab] - lo[ab];
+      const inner = shrink(width);
+      lo2[ab] = lo[ab] + Math.ceil(inner / 2);
+      hi2[ab] = hi[ab] - Math.floor(inner / 2);
+    }
+    const found = transportation(A, B, rows, cols, lo2, hi2);
+    if (found === null) continue;
+    const N = new Float64Array(L.n);
+    for (let w = 0; w < L.n; w++) N[w] = found[abOf[w]];
+    return N;
+  }
+  throw new DisclosureInputError('inconsistent table: no line totals fit the margins');
+}
+
+/** An A×B table with row sums `rows`, column sums `cols` and each entry in [lo, hi]; null if there is none. */
+function transportation(
+  A: number,
+  B: number,
+  rows: Float64Array,
+  cols: Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
+): Float64Array | null {
+  const rowNeed = rows.slice();
+  const colNeed = cols.slice();
   for (let a = 0; a < A; a++)
     for (let b = 0; b < B; b++) {
       rowNeed[a] -= lo[a * B + b];
       colNeed[b] -= lo[a * B + b];
     }
-  if (rowNeed.some((x) => x < 0) || colNeed.some((x) => x < 0))
-    throw new DisclosureInputError('inconsistent table: lines exceed their margins');
-  const flow = bipartiteMaxFlow(A, B, rowNeed, colNeed, (a, b) => hi[a * B + b] - lo[a * B + b]);
+  if (rowNeed.some((x) => x < 0) || colNeed.some((x) => x < 0)) return null;
   const need = rowNeed.reduce((x, y) => x + y, 0);
-  if (flow.value !== need || colNeed.reduce((x, y) => x + y, 0) !== need)
-    throw new DisclosureInputError('inconsistent table: no line totals fit the margins');
-  const N = new Float64Array(L.n);
-  for (let w = 0; w < L.n; w++) {
-    const c = coords(m, L.lineBase[w]);
-    const ab = c[e] * B + c[f];
-    N[w] = lo[ab] + flow.edge[ab];
-  }
-  return N;
+  if (colNeed.reduce((x, y) => x + y, 0) !== need) return null;
+  const flow = bipartiteMaxFlow(A, B, rowNeed, colNeed, (a, b) => hi[a * B + b] - lo[a * B + b]);
+  if (flow.value !== need) return null;
+  const out = new Float64Array(A * B);
+  for (let ab = 0; ab < A * B; ab++) out[ab] = lo[ab] + flow.edge[ab];
+  return out;
 }
 
 /** Dinic's max-flow from rows (supply rowCap) to columns (demand colCap) over edges with capacity cap(a,b). */
