@@ -1,5 +1,5 @@
 /**
- * `npm run bench:answer -- [--cases N] [--expand-to M] [--data-dir DIR] [--repeats R] [--query NAME]`:
+ * `npm run bench:answer -- [--cases N] [--expand-to M] [--data-dir DIR] [--repeats R] [--query NAME] [--dump-input F]`:
  * one big aggregate answer end to end (issue 14: "a 50,000-cell answer over 1,000,000 cases, end to end,
  * ≤ 1.2× the raw one-scan GROUPING SETS SQL computing the same cells, margins and total").
  *
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '3' },
     query: { type: 'string', default: 'country-pairs-by-age' },
     profile: { type: 'boolean', default: false },
+    // Writes the answer's true-count table (disclosure TableInput) as JSON, for profiling the protection alone.
+    'dump-input': { type: 'string' },
   },
 });
 const CASES = Number(args.cases.replaceAll('_', ''));
@@ -72,6 +74,8 @@ const QUERIES: Record<string, { dimensions: string[]; filters?: Record<string, u
     filters: { yearOfRegistration: { gte: 2015 } },
   },
   'country-pairs-by-age': { dimensions: ['citizenship', 'countryOfExploitation', 'ageBroad'] },
+  // Issue 14's own example: a 3-D answer with a multi-valued dimension.
+  'citizenship-types-by-year': { dimensions: ['citizenship', 'exploitationTypes', 'yearOfRegistration'] },
 };
 
 function log(message: string): void {
@@ -272,6 +276,7 @@ async function breakdown(
   const out: Record<string, number> = {};
 
   const table = tableInputOf(query.dimensions, rows, domains);
+  if (args['dump-input']) fs.writeFileSync(args['dump-input'], JSON.stringify(table));
   const t0 = performance.now();
   const decision = await protectTableAsync(table, { k: K, budgetMs: 600_000 });
   out['protection (protectTableAsync, worker; no time budget here)'] = performance.now() - t0;

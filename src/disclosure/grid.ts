@@ -19,6 +19,7 @@
  */
 import { DisclosureInputError, DisclosureRefusal } from './errors.js';
 import type { DimensionValue, TableInput } from './types.js';
+import { keysOfValues, sortedKeys, valueKey, valuesOf } from './value-index.js';
 
 export const RELEASED = 0;
 export const SUPPRESSED = 1;
@@ -54,11 +55,7 @@ export interface Model {
   lineTotals: Float64Array;
 }
 
-export function valueKey(value: DimensionValue): string {
-  return `${typeof value}:${JSON.stringify(value)}`;
-}
-
-const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export { valueKey };
 
 /** Builds the model; statuses are all RELEASED except counts below k (UNLISTED). */
 export function buildModel(input: TableInput, k: number): Model {
@@ -87,13 +84,13 @@ export function buildModel(input: TableInput, k: number): Model {
       if (!isCount(e.count, 1)) throw new DisclosureInputError('margin counts must be integers >= 1');
   if (!isCount(input.total.count, 0)) throw new DisclosureInputError('total count must be an integer >= 0');
 
-  // Domains: given, or the values present; in canonical order.
+  // Domains: given, or the values present; in canonical order. Each distinct value is keyed once.
   const index: Map<string, number>[] = [];
+  const indexOfValue: Map<DimensionValue, number>[] = [];
   const sizes: number[] = [];
   for (let d = 0; d < D; d++) {
-    const keys = new Set<string>();
-    for (const c of input.cells) keys.add(valueKey(c.values[d]));
-    if (D >= 2) for (const e of input.margins[d]) keys.add(valueKey(e.value));
+    const keyOf = keysOfValues(valuesOf(input, d));
+    const keys = new Set(keyOf.values());
     const given = input.domains?.[d];
     if (given) {
       const domain = new Set(given.map(valueKey));
@@ -104,13 +101,15 @@ export function buildModel(input: TableInput, k: number): Model {
       // keeping two of them is sound (a reader who knew the others were zero is stronger; a witness found for a
       // kept one maps to any other by symmetry) and keeps the grid to the data's size. notSpecified is kept.
       const nsKey = valueKey(input.notSpecified ?? 'notSpecified');
-      const absent = [...domain].filter((key) => !keys.has(key)).sort(byKey);
+      const absent = sortedKeys([...domain].filter((key) => !keys.has(key)));
       if (input.multiValued[d] && absent.includes(nsKey)) keys.add(nsKey);
       for (const key of absent.filter((key) => key !== nsKey || !input.multiValued[d]).slice(0, 2))
         keys.add(key);
     }
-    const sorted = [...keys].sort(byKey);
-    index.push(new Map(sorted.map((key, i) => [key, i])));
+    const sorted = sortedKeys(keys);
+    const rank = new Map(sorted.map((key, i) => [key, i]));
+    index.push(rank);
+    indexOfValue.push(new Map([...keyOf].map(([value, key]) => [value, rank.get(key)!])));
     sizes.push(sorted.length);
   }
   const ns = multi >= 0 ? (index[multi].get(valueKey(input.notSpecified ?? 'notSpecified')) ?? -1) : -1;
@@ -134,7 +133,7 @@ export function buildModel(input: TableInput, k: number): Model {
   const nMembers = totalId + 1;
   const count = new Float64Array(nMembers);
   const lookup = (d: number, v: DimensionValue): number => {
-    const i = index[d].get(valueKey(v));
+    const i = indexOfValue[d].get(v) ?? index[d].get(valueKey(v));
     if (i === undefined) throw new DisclosureInputError(`a value is not in the domain of dimension ${d}`);
     return i;
   };

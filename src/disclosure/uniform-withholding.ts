@@ -20,10 +20,8 @@
  * unlisted count is 0 or small.
  */
 import { DisclosureInputError } from './errors.js';
-import type { DimensionValue, ProtectedCount, ProtectedTable, TableInput } from './types.js';
-
-/** Canonical text of a value: type-tagged so that 2018 and '2018' stay distinct. */
-const valueKey = (value: DimensionValue): string => `${typeof value}:${JSON.stringify(value)}`;
+import type { ProtectedCount, ProtectedTable, TableInput } from './types.js';
+import { canonicalIndex, valuesOf } from './value-index.js';
 
 const RELEASED: ProtectedCount = { status: 'released', suppressed: false };
 const SUPPRESSED: ProtectedCount = { status: 'suppressed', suppressed: true };
@@ -48,9 +46,22 @@ export function withholdUniformly(
   domainSizes: readonly number[],
 ): ProtectedTable {
   const dims = input.dimensions.length;
-  // valueKey of every cell's value in every dimension, computed once (the hot part on large tables).
-  const keys: string[][] = input.dimensions.map((_, d) => input.cells.map((c) => valueKey(c.values[d])));
-  validate(input, keys);
+  validateShape(input);
+  const nCells = input.cells.length;
+  // Per dimension, the canonical index of every cell's value and of every margin entry's value (values keyed
+  // once each, not once per cell: the hot part on large tables).
+  const index = input.dimensions.map((_, d) => canonicalIndex(valuesOf(input, d)));
+  const cellIdx = index.map(({ indexOf }, d) =>
+    Int32Array.from(input.cells, (c) => indexOf.get(c.values[d])!),
+  );
+  const marginIdx = input.margins.map((list, d) =>
+    Int32Array.from(list, (e) => index[d].indexOf.get(e.value)!),
+  );
+  validateCover(
+    cellIdx,
+    marginIdx,
+    index.map((i) => i.size),
+  );
   const counts: number[] = [
     ...input.cells.map((c) => c.count),
     ...input.margins.flatMap((list) => list.map((e) => e.count)),
@@ -58,53 +69,51 @@ export function withholdUniformly(
   ];
   const decisions: ProtectedCount[] = counts.map((count) => (count < k ? UNLISTED : RELEASED));
   const marginStart: number[] = [];
-  let next = input.cells.length;
+  let next = nCells;
   for (const list of input.margins) {
     marginStart.push(next);
     next += list.length;
   }
   const totalIndex = next;
-  // Canonical name of every member, for order-independent tie-breaks and line order.
-  const names: string[] = [
-    ...input.cells.map((_, i) => `c:${keys.map((list) => list[i]).join('|')}`),
-    ...input.margins.flatMap((list, d) => list.map((e) => `m${d}:${valueKey(e.value)}`)),
-    't',
-  ];
+  // Canonical rank of every member among the parts of its lines, for order-independent tie-breaks: a cell by
+  // its tuple of value indices, a margin entry by its value's index.
+  const rank = new Float64Array(counts.length);
+  for (let i = 0; i < nCells; i++) {
+    let r = 0;
+    for (let d = 0; d < dims; d++) r = r * index[d].size + cellIdx[d][i];
+    rank[i] = r;
+  }
+  marginIdx.forEach((ids, d) => ids.forEach((v, i) => (rank[marginStart[d] + i] = v)));
 
-  const lines: (Line & { name: string })[] = [];
+  // The lines in canonical order: every margin line (dimension by dimension, by value), then the total lines.
+  const lines: Line[] = [];
+  /** lineOfMargin[d][v]: the line of the margin entry of value index v (-1: none). */
+  const lineOfMargin: Int32Array[] = [];
+  const totalLine: number[] = [];
   if (dims === 1) {
-    lines.push({
-      whole: totalIndex,
-      parts: input.cells.map((_, i) => i),
-      domain: domainSizes[0],
-      name: 't',
-    });
+    lines.push({ whole: totalIndex, parts: input.cells.map((_, i) => i), domain: domainSizes[0] });
   } else if (dims >= 2) {
     for (let d = 0; d < dims; d++) {
-      const byValue = new Map<string, number[]>();
-      keys[d].forEach((key, i) => {
-        const list = byValue.get(key);
-        if (list) list.push(i);
-        else byValue.set(key, [i]);
-      });
+      const byValue: number[][] = Array.from({ length: index[d].size }, () => []);
+      cellIdx[d].forEach((v, i) => byValue[v].push(i));
       const others = domainSizes.reduce((acc, size, e) => (e === d ? acc : acc * size), 1);
-      input.margins[d].forEach((entry, i) => {
-        lines.push({
-          whole: marginStart[d] + i,
-          parts: byValue.get(valueKey(entry.value)) ?? [],
-          domain: others,
-          name: names[marginStart[d] + i],
-        });
-      });
+      const entries = [...marginIdx[d].keys()].sort((a, b) => marginIdx[d][a] - marginIdx[d][b]);
+      const of = new Int32Array(index[d].size).fill(-1);
+      for (const i of entries) {
+        of[marginIdx[d][i]] = lines.length;
+        lines.push({ whole: marginStart[d] + i, parts: byValue[marginIdx[d][i]], domain: others });
+      }
+      lineOfMargin.push(of);
+    }
+    for (let d = 0; d < dims; d++) {
+      totalLine.push(lines.length);
       lines.push({
         whole: totalIndex,
         parts: input.margins[d].map((_, i) => marginStart[d] + i),
         domain: domainSizes[d],
-        name: `t${d}`,
       });
     }
   }
-  lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const unlisted = (m: number) => counts[m] < k;
   // The cost of withholding a member, computed only from listed counts: a cell's own count; a margin entry's
@@ -117,23 +126,19 @@ export function withholdUniformly(
   }
   const withheld = (m: number) => counts[m] >= k && decisions[m].status === 'suppressed';
   const released = (m: number) => counts[m] >= k && decisions[m].status === 'released';
-  const withhold = (m: number) => {
-    decisions[m] = SUPPRESSED;
-  };
   // Cheapest first, but a count with slack below (> k) before one of exactly k: a withheld count of exactly k
   // beside unlisted parts that are all zero would be pinned (it can only fall to k), and whether that happens
   // depends on the unlisted parts; preferring slack keeps the exact check (protect-table.ts) from having to
   // repair, so the pattern stays a function of the listing.
-  const rank = (m: number) => (cost[m] > k ? 0 : 1); // cost, not the true count: see above
+  const tier = (m: number) => (cost[m] > k ? 0 : 1); // cost, not the true count: see above
   const smallestReleased = (members: number[]): number => {
     let best = -1;
     for (const m of members) {
       if (!released(m)) continue;
       if (
         best < 0 ||
-        rank(m) < rank(best) ||
-        (rank(m) === rank(best) &&
-          (cost[m] < cost[best] || (cost[m] === cost[best] && names[m] < names[best])))
+        tier(m) < tier(best) ||
+        (tier(m) === tier(best) && (cost[m] < cost[best] || (cost[m] === cost[best] && rank[m] < rank[best])))
       )
         best = m;
     }
@@ -143,11 +148,14 @@ export function withholdUniformly(
   // Per line: listed parts (fixed) and withheld parts (kept up to date as members are withheld).
   const listedParts = lines.map((line) => line.parts.reduce((n, m) => n + (unlisted(m) ? 0 : 1), 0));
   const withheldParts = new Int32Array(lines.length);
-  const linesWithPart: number[][] = counts.map(() => []);
-  lines.forEach((line, l) => line.parts.forEach((m) => linesWithPart[m].push(l)));
   const withholdMember = (m: number) => {
-    withhold(m);
-    for (const l of linesWithPart[m]) withheldParts[l]++;
+    decisions[m] = SUPPRESSED;
+    if (m < nCells) {
+      if (dims === 1) withheldParts[0]++;
+      else for (let d = 0; d < dims; d++) withheldParts[lineOfMargin[d][cellIdx[d][m]]]++;
+    } else if (m < totalIndex) {
+      withheldParts[totalLine[marginStart.findLastIndex((start) => start <= m)]]++;
+    }
   };
 
   for (let changed = true; changed;) {
@@ -167,7 +175,7 @@ export function withholdUniformly(
     });
   }
 
-  const cells = decisions.slice(0, input.cells.length);
+  const cells = decisions.slice(0, nCells);
   const margins = input.margins.map((list, d) =>
     decisions.slice(marginStart[d], marginStart[d] + list.length),
   );
@@ -182,8 +190,8 @@ export function withholdUniformly(
   };
 }
 
-/** Fails closed on a malformed table (wrong shapes, non-integer counts, cells under no margin entry). */
-function validate(input: TableInput, keys: readonly (readonly string[])[]): void {
+/** Fails closed on a malformed table (wrong shapes, non-integer counts). */
+function validateShape(input: TableInput): void {
   const dims = input.dimensions.length;
   const ok = (n: number, min: number) => Number.isSafeInteger(n) && n >= min;
   if (dims > 3 || input.multiValued.length !== dims || input.margins.length !== (dims >= 2 ? dims : 0)) {
@@ -195,11 +203,20 @@ function validate(input: TableInput, keys: readonly (readonly string[])[]): void
       throw new DisclosureInputError('cells must match the dimensions and count at least 1');
     }
   }
-  input.margins.forEach((list, d) => {
-    const values = new Set(list.map((e) => valueKey(e.value)));
+  for (const list of input.margins)
     for (const e of list) if (!ok(e.count, 1)) throw new DisclosureInputError('margin counts must be >= 1');
-    for (const key of keys[d]) {
-      if (!values.has(key)) throw new DisclosureInputError('a cell value has no margin entry');
-    }
+}
+
+/** Fails closed on cells under no margin entry. */
+function validateCover(
+  cellIdx: readonly Int32Array[],
+  marginIdx: readonly Int32Array[],
+  sizes: readonly number[],
+): void {
+  marginIdx.forEach((ids, d) => {
+    const has = new Uint8Array(sizes[d]);
+    for (const v of ids) has[v] = 1;
+    for (const v of cellIdx[d])
+      if (!has[v]) throw new DisclosureInputError('a cell value has no margin entry');
   });
 }
