@@ -262,6 +262,17 @@ async function timeAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; result:
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Writes the answer's true-count table (disclosure TableInput) as JSON, for profiling the protection alone. */
+async function dumpInput(
+  body: { dimensions: string[]; filters?: Record<string, unknown> },
+  rows: (AggregateRow & { marker: string })[],
+  file: string,
+): Promise<void> {
+  const query = canonicalQuery(await validateBody(AggregateQueryDto, body), SIGMA);
+  const table = tableInputOf(query.dimensions, rows, domainsFor(query.dimensions, filtersOf(query)));
+  fs.writeFileSync(file, JSON.stringify(table));
+}
+
 /** The stages of the answer path, in this process, on the raw rows (the service's functions). */
 async function breakdown(
   db: pg.Client,
@@ -276,7 +287,6 @@ async function breakdown(
   const out: Record<string, number> = {};
 
   const table = tableInputOf(query.dimensions, rows, domains);
-  if (args['dump-input']) fs.writeFileSync(args['dump-input'], JSON.stringify(table));
   const t0 = performance.now();
   const decision = await protectTableAsync(table, { k: K, budgetMs: 600_000 });
   out['protection (protectTableAsync, worker; no time budget here)'] = performance.now() - t0;
@@ -410,6 +420,7 @@ async function main(): Promise<void> {
       const raw = await timeAsync(() => db.query<AggregateRow & { marker: string }>(sql, params));
       rawMs.push(raw.ms);
       rows = raw.result.rows;
+      if (i === 0 && args['dump-input']) await dumpInput(body, rows, args['dump-input']);
       log(`  raw ${raw.ms.toFixed(0)} ms, ${rows.filter((r) => r.part === 'cells').length} cells; API`);
       if (args.profile && service) await profiler(service, 'start');
       const res = await timeAsync(() => api(base, 'POST', '/v1/aggregates/query', token, body));

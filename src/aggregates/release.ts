@@ -80,21 +80,22 @@ export function buildRelease(params: {
   const { input, table, k, sigma, noiseKey, noiseLabel } = params;
   const dimensions = input.dimensions;
   const s2 = sigmaSquared(sigma);
-  const noise = (member: string) => () =>
-    Number(discreteGaussian(s2, prfBitStream(noiseKey, `${noiseLabel}|${member}`)));
+  // The member's name is built only for a count that is listed (most cells of a large answer are not).
+  const noise = (member: () => string) => () =>
+    Number(discreteGaussian(s2, prfBitStream(noiseKey, `${noiseLabel}|${member()}`)));
   const totalCount = input.total.count;
 
   const label = (vals: readonly (string | number | boolean)[]): Labelled =>
     Object.fromEntries(vals.map((value, i) => [dimensions[i], value]));
   let complementarySuppressed = 0;
-  const list = (count: number, decision: ProtectedCount, member: string): Listed | null => {
+  const list = (count: number, decision: ProtectedCount, member: () => string): Listed | null => {
     const listed = listCount(count, decision, k, noise(member));
     if (listed?.suppressed) complementarySuppressed++;
     return listed;
   };
 
   const cells = input.cells.flatMap((cell, i) => {
-    const listed = list(cell.count, table.cells[i], `cells:${canonicalJson(cell.values)}`);
+    const listed = list(cell.count, table.cells[i], () => `cells:${canonicalJson(cell.values)}`);
     return listed ? [{ ...label(cell.values), ...listed }] : [];
   });
   const release: Release = { k, cells, complementarySuppressed: 0 };
@@ -106,14 +107,14 @@ export function buildRelease(params: {
           const listed = list(
             entry.count,
             table.margins[d][i],
-            `margin:${dimension}:${canonicalJson(entry.value)}`,
+            () => `margin:${dimension}:${canonicalJson(entry.value)}`,
           );
           return listed ? [{ [dimension]: entry.value, ...listed }] : [];
         }),
       ]),
     );
   }
-  const total = list(totalCount, table.total, 'total');
+  const total = list(totalCount, table.total, () => 'total');
   if (total) release.total = total;
   release.complementarySuppressed = complementarySuppressed;
   return release;

@@ -14,13 +14,14 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DisclosureInputError, DisclosureRefusal, type RefusalReason } from './errors.js';
 import type { ProtectedTable, TableInput } from './types.js';
+import { decisionsFromWire, tableToWire, type WireDecisions } from './wire.js';
 
 export const DEFAULT_BUDGET_MS = 2000;
 const GRACE_MS = 250;
 export const POOL_SIZE = Math.max(1, Math.min(4, os.availableParallelism() - 1));
 
 interface Job {
-  input: TableInput;
+  input: ReturnType<typeof tableToWire>;
   k: number;
   deadline: number;
   resolve: (table: ProtectedTable) => void;
@@ -33,7 +34,7 @@ interface Slot {
 }
 
 type Reply =
-  | { id: number; table: ProtectedTable }
+  | { id: number; table: WireDecisions }
   | { id: number; error: { name: string; message: string; reason?: RefusalReason; input: boolean } };
 
 const isTypeScript = import.meta.url.endsWith('.ts');
@@ -59,8 +60,13 @@ function spawn(): Slot {
     if (!job || job.id !== reply.id) return;
     clearTimeout(job.timer);
     slot.job = undefined;
-    if ('table' in reply) job.resolve(reply.table);
-    else {
+    if ('table' in reply) {
+      try {
+        job.resolve(decisionsFromWire(reply.table));
+      } catch (error) {
+        job.reject(error as Error);
+      }
+    } else {
       const { name, message, reason, input } = reply.error;
       job.reject(
         reason
@@ -116,7 +122,10 @@ function pump(): void {
     );
     timer.unref();
     slot.job = { ...job, id, timer };
-    slot.worker.postMessage({ id, input: job.input, k: job.k, deadline: job.deadline });
+    slot.worker.postMessage(
+      { id, input: job.input.wire, k: job.k, deadline: job.deadline },
+      job.input.transfer,
+    );
   }
 }
 
@@ -130,7 +139,7 @@ export function protectTableAsync(
 ): Promise<ProtectedTable> {
   return new Promise((resolve, reject) => {
     queue.push({
-      input,
+      input: tableToWire(input),
       k: params.k,
       deadline: Date.now() + (params.budgetMs ?? DEFAULT_BUDGET_MS),
       resolve,

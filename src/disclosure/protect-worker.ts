@@ -5,18 +5,19 @@
 import { parentPort } from 'node:worker_threads';
 import { DisclosureInputError, DisclosureRefusal } from './errors.js';
 import { protectTable } from './protect-table.js';
-import type { TableInput } from './types.js';
+import { decisionsToWire, tableFromWire, type WireTable } from './wire.js';
 
 export interface WorkerRequest {
   id: number;
-  input: TableInput;
+  input: WireTable;
   k: number;
   deadline: number;
 }
 
 parentPort?.on('message', ({ id, input, k, deadline }: WorkerRequest) => {
   try {
-    parentPort?.postMessage({ id, table: protectTable(input, { k, deadline }) });
+    const { wire, transfer } = decisionsToWire(protectTable(tableFromWire(input), { k, deadline }));
+    parentPort?.postMessage({ id, table: wire }, transfer);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     parentPort?.postMessage({
