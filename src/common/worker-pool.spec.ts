@@ -1,4 +1,5 @@
-import { WorkerFailedError, WorkerPool, WorkerTimeoutError } from './worker-pool.js';
+import os from 'node:os';
+import { WORKER_NICE, WorkerFailedError, WorkerPool, WorkerTimeoutError } from './worker-pool.js';
 
 const pool = (options: { size?: number; timeoutMs?: number } = {}) =>
   new WorkerPool({
@@ -51,5 +52,16 @@ describe('worker pool', () => {
     await expect(queued).rejects.toBeInstanceOf(WorkerFailedError);
     await expect(p.run({ ms: 0, value: 'again' })).resolves.toBe('again');
     await p.close();
+  });
+
+  it('runs its workers at a lower CPU priority than the event loop (Linux)', async () => {
+    const p = pool();
+    try {
+      const nice = await p.run<number | null>({ ms: 0, nice: true });
+      // A process already niced further keeps its own priority in its workers.
+      if (process.platform === 'linux') expect(nice).toBe(Math.max(WORKER_NICE, os.getPriority(0)));
+    } finally {
+      await p.close();
+    }
   });
 });

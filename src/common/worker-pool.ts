@@ -8,13 +8,19 @@
  *   holds a thread. A worker that dies rejects its job the same way (WorkerFailedError).
  * - `close()` rejects what is queued or running and terminates every worker (application shutdown, tests);
  *   a pool used again afterwards starts new workers.
+ * - Workers run at a lower CPU priority (nice 10, Linux): on a busy machine the event loop's thread (and the
+ *   database) get the cores first, so a heavy job slows itself rather than every other request.
  * - The worker script is a module that calls `serveWorker(handler)`. `script` names it as it sits next to
  *   the caller in the build (`new URL('./x-worker.js', import.meta.url)`); under the test runner the sources
  *   are TypeScript, and the worker is started on the `.ts` file with a small loader that compiles TypeScript
  *   with @swc/core (test/ts-worker-hooks.mjs).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, Worker, type Transferable } from 'node:worker_threads';
+
+/** The niceness of pool workers: below the event loop's thread (0), above nothing else that matters. */
+export const WORKER_NICE = 10;
 
 export class WorkerTimeoutError extends Error {
   override readonly name = 'WorkerTimeoutError';
@@ -149,12 +155,27 @@ function workerEntry(script: URL): { url: URL; execArgv: string[] } {
 }
 
 /**
- * The worker side: answers each job with `handler(message)` (its result, and what to transfer rather than
+ * Lowers the CPU priority of the calling thread (a worker: the thread alone, not the process) to `nice`.
+ * Linux only (/proc/thread-self names the thread's id, which setpriority takes); elsewhere, and where it is
+ * refused, the thread keeps its priority.
+ */
+export function lowerThreadPriority(nice = WORKER_NICE): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && os.getPriority(tid) < nice) os.setPriority(tid, nice);
+  } catch {
+    // not Linux, or not allowed: run at the normal priority
+  }
+}
+
+/**
+ * The worker side (at a lowered priority, lowerThreadPriority): answers each job with `handler(message)` (its result, and what to transfer rather than
  * copy), or with the error's name and message.
  */
 export function serveWorker(
   handler: (message: never) => { result: unknown; transfer?: readonly Transferable[] },
 ): void {
+  lowerThreadPriority();
   parentPort?.on('message', ({ id, message }: { id: number; message: never }) => {
     try {
       const { result, transfer } = handler(message);

@@ -377,6 +377,52 @@ describe('abuse (resilience): malformed requests on every route', () => {
     expect(res.status).toBe(413);
     expect(res.body.length).toBeLessThan(400);
     expect(performance.now() - started).toBeLessThan(1000);
+    // A burst of them (and of bodies over the field limit elsewhere) leaves the service answering.
+    const burst = await Promise.all(
+      ['/v1/auth/login', '/v1/cases'].flatMap((path) =>
+        Array.from({ length: 4 }, () =>
+          send({
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/json' },
+            body: manyKeys(60_000),
+          }),
+        ),
+      ),
+    );
+    expect(burst.map((a) => a.status).sort()).toEqual([400, 400, 400, 400, 413, 413, 413, 413]);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
+  it('a body over the field limit is a 400 once its first kilobytes arrive: the rest is never waited for, the connection closed', async () => {
+    const body = manyKeys(60_000); // ≈ 0.9 MB, under the 1 MB limit of POST /v1/cases
+    const { port } = new URL(base);
+    const answer = await new Promise<{ status: number; text: string; connection?: string }>(
+      (resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/cases',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
+          );
+        });
+        // Only the first 40 KB (≈ 3,000 keys) is ever sent: an answer proves the rest was not awaited.
+        req.write(body.slice(0, 40_000));
+      },
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.connection).toBe('close');
+    expect((JSON.parse(answer.text) as { message: string }).message).toBe(
+      'Validation failed: the body has more than 1000 fields',
+    );
   });
 
   it('thousands of unknown fields give one short message that counts them instead of listing them', async () => {
