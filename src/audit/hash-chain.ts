@@ -120,6 +120,27 @@ export function linkHashV2(prevHash: string, seq: number, at: string, content: s
   return sha256Hex(`v2|${prevHash}|${seq}|${at}|${content}`);
 }
 
+/** The independent chains of scheme 3 (migration 1797010000000): a transaction appends to one of them. */
+export const STRIPES = 16;
+
+/** Where an event of scheme 3 sits: its stripe, its place in it (gapless from 1) and the global seq. */
+export interface StripePosition {
+  stripe: number;
+  stripeSeq: number;
+  seq: number;
+}
+
+/**
+ * Scheme 3: hash = SHA-256(`v3|${prev}|${stripe}|${stripeSeq}|${seq}|${at}|${content}`), prev being the
+ * hash of the previous event of the same stripe (the legacy chain's head for a stripe's first event) and
+ * content that of scheme 2 (contentV2). audit_append_v2() computes it under the stripe's lock.
+ */
+export function linkHashV3(prevHash: string, position: StripePosition, at: string, content: string): string {
+  return sha256Hex(
+    `v3|${prevHash}|${position.stripe}|${position.stripeSeq}|${position.seq}|${at}|${content}`,
+  );
+}
+
 export interface StoredChainedEvent extends ChainedEventContent {
   hash: string;
 }

@@ -7,6 +7,7 @@ import { KeyEpochs1796300000000 } from '../../migrations/1796300000000-KeyEpochs
 import { TwoPersonRule1796300000001 } from '../../migrations/1796300000001-TwoPersonRule.js';
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
 import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-ReleaseDocuments.js';
+import { AuditStripes1797010000000 } from '../../migrations/1797010000000-AuditStripes.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   TwoPersonRule1796300000001,
   Workflows1796500000000,
   ReleaseDocuments1796600000000,
+  AuditStripes1797010000000,
 ];

@@ -1,6 +1,6 @@
 import { AuditService } from '../../src/audit/audit.service.js';
 import { verifyExport } from '../../src/audit/export-verifier.js';
-import { parsePublicKeysPem } from '../../src/crypto/index.js';
+import { asAttacker, exportText, publicKeys, verifyAs } from '../audit-support.js';
 import {
   adminToken,
   createCase,
@@ -25,70 +25,38 @@ interface Line {
   [key: string]: unknown;
 }
 
-async function exportText(t: TestApp, auditor: TestUser, query = ''): Promise<string> {
-  const res = await t
-    .http()
-    .get(`/v1/audit/events/export${query}`)
-    .set('Authorization', `Bearer ${auditor.token}`)
-    .buffer(true)
-    .parse((response, callback) => {
-      let data = '';
-      response.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      response.on('end', () => callback(null, data));
-    });
-  expect(res.status).toBe(200);
-  return res.body as string;
-}
-
-async function publicKeys(t: TestApp) {
-  const res = await t.http().get('/v1/audit/public-key'); // public, like a CT log's key
-  expect(res.status).toBe(200);
-  expect(res.body.publicKeyPem).toContain('BEGIN PUBLIC KEY');
-  expect(res.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: res.body.keyId });
-  return parsePublicKeysPem(res.body.publicKeyPem as string);
-}
-
-const verifyAs = async (t: TestApp, auditor: TestUser, query = '') => {
-  const res = await t.http().get(`/v1/audit/verify${query}`).set('Authorization', `Bearer ${auditor.token}`);
-  expect(res.status).toBe(200);
-  return res.body as {
-    ok: boolean;
-    checked: number;
-    headHash?: string;
-    firstBadSeq?: number;
-    headMismatch?: boolean;
-    intactThroughSeq?: number;
-  };
-};
-
 const SLOW = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function asAttacker(t: TestApp, sql: string, params: unknown[] = []): Promise<void> {
-  await t.db.query(`SET session_replication_role = replica`); // no triggers at all, as in the issue
-  try {
-    await t.db.query(sql, params);
-  } finally {
-    await t.db.query(`SET session_replication_role = DEFAULT`);
-  }
-}
-
-/** Rewrites every scheme-2 hash from `fromSeq` on, as an attacker who knows the (public) hash scheme. */
+/**
+ * Rewrites every scheme-3 hash of the stripe of event `fromSeq` from that event on, and that stripe's head, as
+ * an attacker who knows the (public) hash scheme.
+ */
 const REHASH_FROM = `
-  DO $$ DECLARE r record; prev text; BEGIN
-    SELECT hash INTO prev FROM audit_events WHERE seq = %FROM% - 1;
-    FOR r IN SELECT * FROM audit_events WHERE seq >= %FROM% ORDER BY seq LOOP
+  DO $$ DECLARE r record; prev text; s smallint; BEGIN
+    SELECT stripe, prev_hash INTO s, prev FROM audit_events WHERE seq = %FROM%;
+    FOR r IN SELECT * FROM audit_events WHERE stripe = s AND seq >= %FROM% ORDER BY stripe_seq LOOP
       UPDATE audit_events SET prev_hash = prev, hash = encode(sha256(convert_to(
-          'v2|' || prev || '|' || r.seq || '|' || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+          'v3|' || prev || '|' || r.stripe || '|' || r.stripe_seq || '|' || r.seq || '|'
+          || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
           || '|' || audit_content_v2(r.actor_id, r.actor_role, r.action, r.resource_type, r.resource_id,
-               (SELECT count(*) FROM audit_event_resources x WHERE x.seq = r.seq),
+               r.resource_count,
                (SELECT encode(sha256(convert_to(string_agg(resource_id, E'\\n' ORDER BY pos), 'UTF8')), 'hex')
                   FROM audit_event_resources x WHERE x.seq = r.seq),
                r.outcome, r.request_id, r.client_request_id, r.details), 'UTF8')), 'hex')
        WHERE seq = r.seq RETURNING hash INTO prev;
     END LOOP;
-    UPDATE audit_head SET hash = prev;
+    UPDATE audit_stripe_heads SET hash = prev WHERE stripe = s;
   END $$`;
+
+/** Moves every stripe's head back to its newest remaining event (or its start), as after a truncation. */
+const ROLL_BACK_HEADS = `
+  UPDATE audit_stripe_heads h SET stripe_seq = coalesce(t.stripe_seq, 0),
+         seq = coalesce(t.seq, (SELECT seq FROM audit_head)), hash = coalesce(t.hash, (SELECT hash FROM audit_head))
+    FROM (SELECT s.stripe, e.stripe_seq, e.seq, e.hash FROM audit_stripe_heads s
+          LEFT JOIN LATERAL (SELECT stripe_seq, seq, hash FROM audit_events WHERE stripe = s.stripe
+                              ORDER BY stripe_seq DESC LIMIT 1) e ON true) t
+   WHERE t.stripe = h.stripe`;
 
 describe('audit: who saw a case, and failed logins (e2e)', () => {
   let t: TestApp;
@@ -383,8 +351,13 @@ describe('audit: rewriting the chain in the database after a checkpoint (e2e)', 
     async () => {
       const before = await verifyAs(t, auditor); // signs a checkpoint at the head it verified
       expect(before.ok).toBe(true);
-      const { rows } = await t.db.query(`SELECT seq FROM audit_events WHERE hash = $1`, [before.headHash]);
-      const target = Number(rows[0].seq) + 1; // the audit.verify event, just after that checkpoint
+      // The audit.verify event, the first after that checkpoint (a vector of every stripe's head).
+      const { rows } = await t.db.query(
+        `SELECT min(e.seq)::int AS seq FROM audit_events e
+          WHERE e.seq > (SELECT max(seq) FROM audit_checkpoints WHERE head_hash = $1)`,
+        [before.headHash],
+      );
+      const target = rows[0].seq as number;
       await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${auditor.token}`).expect(200);
       await t.http().get('/v1/audit/checkpoints').set('Authorization', `Bearer ${auditor.token}`).expect(200);
       await sleep(600); // the timer signs the newer events
@@ -397,10 +370,12 @@ describe('audit: rewriting the chain in the database after a checkpoint (e2e)', 
       expect(Object.keys(checkpoints.body.items[0]).sort()).toEqual([
         'at',
         'headHash',
+        'heads',
         'keyId',
         'seq',
         'signature',
       ]);
+      expect(checkpoints.body.items[0].heads).toHaveLength(16);
       const logged = t.logs.filter((line) => line.includes('audit checkpoint'));
       expect(logged.length).toBeGreaterThan(0); // also on the service's log stream
 
@@ -412,7 +387,8 @@ describe('audit: rewriting the chain in the database after a checkpoint (e2e)', 
       );
       await asAttacker(t, REHASH_FROM.replaceAll('%FROM%', String(target)));
       const { rows: broken } = await t.db.query(
-        `SELECT count(*)::int AS n FROM audit_events a JOIN audit_events b ON b.seq = a.seq + 1 WHERE b.prev_hash <> a.hash`,
+        `SELECT count(*)::int AS n FROM audit_events a
+           JOIN audit_events b ON b.stripe = a.stripe AND b.stripe_seq = a.stripe_seq + 1 WHERE b.prev_hash <> a.hash`,
       );
       expect(broken[0].n).toBe(0); // the chain is consistent in itself...
 
@@ -516,11 +492,7 @@ describe('audit: deleting the newest events, rolling back the head and deleting 
       const { rows } = await t.db.query(`SELECT max(seq)::int AS m FROM audit_events`);
       const max = rows[0].m as number;
       await asAttacker(t, `DELETE FROM audit_events WHERE seq > $1`, [max - 3]);
-      await asAttacker(
-        t,
-        `UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_events WHERE seq = $1)`,
-        [max - 3],
-      );
+      await asAttacker(t, ROLL_BACK_HEADS);
       await asAttacker(t, `DELETE FROM audit_checkpoints`);
       const result = await verifyAs(t, auditor);
       expect(result).toMatchObject({ ok: false, firstBadSeq: max - 2 });

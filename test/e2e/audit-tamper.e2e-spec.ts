@@ -34,13 +34,26 @@ describe('audit verify detects tampering done directly in the database (e2e)', (
     await t.close();
   });
 
-  it('a clean log verifies, reporting how many events it checked and the head hash', async () => {
+  it('a clean log verifies, reporting how many events it checked and the root of the heads it signed', async () => {
     const result = await verify();
     expect(result.ok).toBe(true);
     expect(result.checked).toBeGreaterThan(10);
     expect(result.headHash).toMatch(/^[0-9a-f]{64}$/);
-    const head = await t.db.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1 OFFSET 1');
-    expect(result.headHash).toBe(head.rows[0].hash);
+    const { rows } = await t.db.query(
+      `SELECT head_hash, heads FROM audit_checkpoints ORDER BY seq DESC, at DESC LIMIT 1`,
+    );
+    expect(rows[0].head_hash).toBe(result.headHash);
+    // Every stripe's head: the newest event of each stripe before the verify event.
+    const { rows: tails } = await t.db.query(
+      `SELECT DISTINCT ON (stripe) stripe, stripe_seq::int, hash FROM audit_events
+        WHERE seq < (SELECT max(seq) FROM audit_events) ORDER BY stripe, stripe_seq DESC`,
+    );
+    const heads = rows[0].heads as { stripe: number; stripeSeq: number; hash: string }[];
+    expect(heads).toHaveLength(16);
+    for (const tail of tails) {
+      expect(heads[tail.stripe]).toMatchObject({ stripeSeq: tail.stripe_seq, hash: tail.hash });
+    }
+    expect(heads.reduce((n, h) => n + h.stripeSeq, 0)).toBe(result.checked);
   });
 
   it('an UPDATE of one event is reported at its seq', async () => {

@@ -395,10 +395,14 @@ describe('audit trail (e2e)', () => {
   it('the application role cannot UPDATE, DELETE or TRUNCATE audit events, nor insert them but through audit_append_v2', async () => {
     await t.db.query('SET ROLE ctr_app');
     try {
-      for (const table of ['audit_events', 'audit_event_resources', 'audit_head']) {
+      for (const table of ['audit_events', 'audit_event_resources', 'audit_head', 'audit_stripe_heads']) {
         await expect(t.db.query(`DELETE FROM ${table}`)).rejects.toThrow(/permission denied/);
       }
       await expect(t.db.query(`UPDATE audit_head SET seq = 1`)).rejects.toThrow(/permission denied/);
+      await expect(t.db.query(`UPDATE audit_stripe_heads SET stripe_seq = 1`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(t.db.query(`SELECT nextval('audit_seq')`)).rejects.toThrow(/permission denied/);
       await expect(t.db.query(`DELETE FROM audit_checkpoints`)).rejects.toThrow(/permission denied/);
       await expect(
         t.db.query(`INSERT INTO audit_events (seq, at, action, outcome, details, prev_hash, hash)
@@ -416,6 +420,10 @@ describe('audit trail (e2e)', () => {
     // Even the owner meets the append-only trigger.
     await expect(t.db.query(`DELETE FROM audit_events WHERE seq = 1`)).rejects.toThrow(/append-only/);
     await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    await expect(t.db.query(`DELETE FROM audit_stripe_heads`)).rejects.toThrow(/only move forward/);
+    await expect(t.db.query(`UPDATE audit_stripe_heads SET stripe_seq = 0`)).rejects.toThrow(
+      /only move forward/,
+    );
   });
 
   it('fails closed: when the event cannot be written, the access fails with 5xx and nothing of it persists', async () => {

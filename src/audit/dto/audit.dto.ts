@@ -79,7 +79,8 @@ export class AuditEventsQueryDto extends AuditRangeQueryDto {
 
 export class VerifyQueryDto {
   @ApiPropertyOptional({
-    description: 'A head hash recorded earlier: verify also checks it is still in the chain',
+    description:
+      'A head hash recorded earlier (a verify headHash, a checkpoint headHash or an event hash): verify also checks it is still in the chain',
   })
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/, { message: 'expectHead must be 64 lower-case hex characters' })
@@ -113,7 +114,10 @@ export class AuditEventPageDto {
 export class VerifyResultDto {
   @ApiProperty() ok!: boolean;
   @ApiProperty() checked!: number;
-  @ApiPropertyOptional({ description: 'Present when ok' }) headHash?: string;
+  @ApiPropertyOptional({
+    description: 'Present when ok: the headHash of the checkpoint signed of every stripe head verified',
+  })
+  headHash?: string;
   @ApiPropertyOptional({ description: 'Broken chain: the first seq that is not intact' })
   firstBadSeq?: number;
   @ApiPropertyOptional({ description: 'The chain is intact but does not contain expectHead' })
@@ -138,15 +142,36 @@ export class CheckpointsQueryDto {
   cursor?: string;
 }
 
+export class StripeHeadDto {
+  @ApiProperty({ description: 'The stripe (0-15)' }) stripe!: number;
+  @ApiProperty({ description: "The stripe's newest event, counted in the stripe (0: none yet)" })
+  stripeSeq!: number;
+  @ApiProperty({ description: 'Its global seq (the legacy head when stripeSeq is 0)' }) seq!: number;
+  @ApiProperty({ description: 'Its hash (the legacy head when stripeSeq is 0)' }) hash!: string;
+}
+
 export class CheckpointDto {
-  @ApiProperty({ description: 'The newest event the checkpoint covers' }) seq!: number;
-  @ApiProperty({ description: 'The chain hash of that event' }) headHash!: string;
+  @ApiProperty({ description: 'The newest event the checkpoint covers (the highest seq among its heads)' })
+  seq!: number;
+  @ApiProperty({
+    description:
+      'With heads: SHA-256 of the head lines; without (a legacy checkpoint): the hash of the event at seq',
+  })
+  headHash!: string;
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty() keyId!: string;
   @ApiProperty({
-    description: 'Base64 Ed25519 signature of "ctr-case-api/audit\\n<seq>\\n<base64 head hash>\\n<at>\\n"',
+    description:
+      'Base64 Ed25519 signature of "ctr-case-api/audit/v3\\n<seq>\\n<base64 headHash>\\n<at>\\n" and one line ' +
+      '"<stripe> <stripeSeq> <seq> <hash>\\n" per head ("ctr-case-api/audit\\n<seq>\\n<base64 head hash>\\n<at>\\n" ' +
+      'for a legacy checkpoint)',
   })
   signature!: string;
+  @ApiPropertyOptional({
+    type: [StripeHeadDto],
+    description: 'Every stripe of the chain, 0 first (absent on checkpoints signed before the stripes)',
+  })
+  heads?: StripeHeadDto[];
 }
 
 export class CheckpointPageDto {
