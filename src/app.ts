@@ -96,6 +96,9 @@ async function buildApp(
     genReqId: () => newUuid(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // One line per request (below, when it is answered) instead of Fastify's two: under a flood of requests
+    // the log writes were a tenth of the event loop's time.
+    disableRequestLogging: true,
     ...serverOptions(env),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
@@ -121,6 +124,9 @@ async function buildApp(
       : payload,
   );
   fastify.addHook('onRoute', applyRouteBodyLimit);
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', String(request.id));
     // Responses carry case data and tokens: no browser, proxy or CDN may keep a copy.

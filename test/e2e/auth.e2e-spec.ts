@@ -288,4 +288,23 @@ describe('auth (e2e, real PostgreSQL)', () => {
     const events = await t.db.query(`SELECT details::text AS d FROM audit_events`);
     expect(events.rows.map((r: { d: string }) => r.d).join('\n')).not.toContain(secret);
   });
+
+  it('logs one line per request, when answered: its id, method, path without the query, status and time', async () => {
+    const before = t.logs.length;
+    const res = await t.http().get('/v1/auth/me?givenName=Amina').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(200);
+    const lines = t.logs
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => (line.req as { id?: unknown } | undefined)?.id === res.headers['x-request-id']);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      req: { method: 'GET', path: '/v1/auth/me' },
+      res: { statusCode: 200 },
+    });
+    expect(typeof lines[0].responseTime).toBe('number');
+    expect(JSON.stringify(lines[0])).not.toContain('Amina');
+    expect(t.logs.some((line) => line.includes('incoming request'))).toBe(false);
+  });
 });
