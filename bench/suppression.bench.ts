@@ -21,6 +21,15 @@ const SHAPES: Record<string, SyntheticSpec> = {
   '3d-multi-50k': { sizes: [250, 12, 30], multi: 1, records: 1_000_000, seed: 5 },
   '3d-multi-100k-cases': { sizes: [250, 12, 30], multi: 1, records: 100_000, seed: 6 },
   '2d-single-50k': { sizes: [250, 200], multi: -1, records: 1_000_000, seed: 7 },
+  // As on the seeded data: notSpecified unused (every case names a type), years without cases in the domain.
+  '3d-multi-empty-slices': {
+    sizes: [250, 8, 20],
+    multi: 1,
+    records: 100_000,
+    seed: 5,
+    nsShare: 0,
+    absentValues: 5,
+  },
 };
 
 function run(name: string, spec: SyntheticSpec): string {

@@ -12,6 +12,10 @@ export interface SyntheticSpec {
   multi: number;
   records: number;
   seed: number;
+  /** Share of records with an empty multi-valued list (counted under notSpecified); default 0.08. */
+  nsShare?: number;
+  /** Values in each dimension's domain that no record has (a year without cases); default 0. */
+  absentValues?: number;
 }
 
 export function syntheticTable(spec: SyntheticSpec): { input: TableInput; truth: { records: number } } {
@@ -38,7 +42,7 @@ export function syntheticTable(spec: SyntheticSpec): { input: TableInput; truth:
   for (let r = 0; r < spec.records; r++) {
     const values: number[][] = spec.sizes.map((n, d) => {
       if (d !== spec.multi) return [zipf(n)];
-      if (rnd() < 0.08) return [n - 1];
+      if (rnd() < (spec.nsShare ?? 0.08)) return [n - 1];
       const set = new Set<number>();
       const size = 1 + Math.floor(rnd() * rnd() * 3);
       while (set.size < size) set.add(zipf(n - 1));
@@ -55,7 +59,12 @@ export function syntheticTable(spec: SyntheticSpec): { input: TableInput; truth:
   const input: TableInput = {
     dimensions: spec.sizes.map((_, d) => `dim${d}`),
     multiValued: spec.sizes.map((_, d) => d === spec.multi),
-    domains: spec.sizes.map((n, d) => Array.from({ length: n }, (_, v) => name(d, v))),
+    domains: spec.sizes.map((n, d) => [
+      ...Array.from({ length: n }, (_, v) => name(d, v)),
+      ...Array.from({ length: spec.absentValues ?? 0 }, (_, v) =>
+        d === 1 && d !== spec.multi ? 1900 + v : `absent${d}v${v}`,
+      ),
+    ]),
     cells: [...cells].map(([key, count]) => ({
       values: key.split(',').map((v, d) => name(d, Number(v))),
       count,

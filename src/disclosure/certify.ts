@@ -350,6 +350,10 @@ function cellAt(m: Model, c: number[]): number {
 }
 
 const TRIES = 4;
+/** viaMargin: other values of the dimension, and cells of each, tried per member and direction (the last tier,
+ * for a few members only, tries every value and more cells). */
+const VIA_VALUES = 8;
+const VIA_CELLS = 8;
 /** Full checks of 4-cycle moves per plane and direction for one cell (3-D). */
 const PLANE_MOVES = 8;
 
@@ -540,6 +544,72 @@ function byMoves(m: Model, free: Uint8Array): void {
     }
     return false;
   };
+  // A record enters (or leaves) g's slice of dimension d through that slice's withheld margin entry: it comes
+  // from (or goes to) a cell q of another value a2 of d whose margin entry is withheld too. For every other
+  // dimension e in which q differs from g, either e's margin entries of both values are withheld with room
+  // (they absorb the change), or one more record changes its e-value between g's and q's, which keeps e's
+  // margin (p -> p', found once per (e, from, to) and reused). Covers zeros in slices with no record at all (a
+  // rare citizenship, notSpecified when every case names a type, a year without cases): no cell of such a
+  // slice can give way, only its margin can.
+  const pairs = new Map<string, [number, number] | null>();
+  const shiftPair = (e: number, from: number, to: number, dir: 1 | -1): [number, number] | null => {
+    // dir 1: a cell p of value `from` loses a record and p' (value `to`, else the same) gains it; -1: the reverse.
+    const key = `${e}:${from}:${to}:${dir}`;
+    let found = pairs.get(key);
+    if (found !== undefined) return found;
+    found = null;
+    const delta = (to - from) * m.strides[e];
+    let scanned = 0;
+    for (const p of sliceCells(m, e, from)) {
+      if (++scanned > 4096) break;
+      if (dir === 1 ? canFall(m, p) && canRise(m, p + delta) : canRise(m, p) && canFall(m, p + delta)) {
+        found = [p, p + delta];
+        break;
+      }
+    }
+    pairs.set(key, found);
+    return found;
+  };
+  const marginCan = (d: number, v: number, dir: 1 | -1): boolean =>
+    dir === 1 ? canRise(m, m.marginOffset[d] + v) : canFall(m, m.marginOffset[d] + v);
+  const viaMargin = (g: number, wide = false): boolean => {
+    const maxValues = wide ? Infinity : VIA_VALUES;
+    const maxCells = wide ? 64 : VIA_CELLS;
+    if (D < 2) return false;
+    const x = coords(m, g);
+    for (const dir of [1, -1] as const) {
+      const back = -dir as 1 | -1;
+      if (dir === 1 ? !canRise(m, g) : !canFall(m, g)) continue;
+      for (let d = 0; d < D; d++) {
+        if (!marginCan(d, x[d], dir)) continue;
+        let values = 0;
+        for (let a2 = 0; a2 < m.sizes[d] && values < maxValues; a2++) {
+          if (a2 === x[d] || !marginCan(d, a2, back)) continue;
+          values++;
+          let tried = 0;
+          for (const q of sliceCells(m, d, a2)) {
+            if (dir === 1 ? !canFall(m, q) : !canRise(m, q)) continue;
+            if (++tried > maxCells) break;
+            const y = coords(m, q);
+            const move: Move = [
+              [dir, g],
+              [back, q],
+            ];
+            let ok = true;
+            for (let e = 0; e < D && ok; e++) {
+              if (e === d || y[e] === x[e] || (marginCan(e, x[e], dir) && marginCan(e, y[e], back))) continue;
+              // g's value of e gained a record and q's lost one: one record moves from g's value to q's.
+              const pair = shiftPair(e, x[e], y[e], dir);
+              if (pair === null) ok = false;
+              else move.push([back, pair[0]], [dir, pair[1]]);
+            }
+            if (ok && accept(applyMove(m, move))) return true;
+          }
+        }
+      }
+    }
+    return false;
+  };
   // One record more or less (every member it touches withheld, with room).
   const trySingle = (cells: Iterable<number>): boolean => {
     let tries = 0;
@@ -555,7 +625,7 @@ function byMoves(m: Model, free: Uint8Array): void {
     pending.push(id);
     if (id === m.totalId) trySingle(gridCells(m));
     else if (id < m.G) {
-      if (!tryCell(id)) trySingle([id]);
+      if (!tryCell(id) && !viaMargin(id)) trySingle([id]);
     } else if (id !== m.totalId && D >= 2) {
       const d = m.marginOffset.findLastIndex((off) => off <= id);
       const a = id - m.marginOffset[d];
@@ -573,6 +643,7 @@ function byMoves(m: Model, free: Uint8Array): void {
   }
   for (const id of left) {
     if (free[id] || budget <= 0) continue;
+    if (id < m.G && viaMargin(id, true)) continue;
     const cells = id < m.G ? [id] : id === m.totalId ? [] : [...take(sliceCells(m, ...marginOf(m, id)), 48)];
     search: for (const x of cells) {
       for (const y of anyFalling)
