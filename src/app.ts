@@ -10,7 +10,12 @@ import { AppModule } from './app.module.js';
 import { registerRateLimit } from './auth/rate-limit.js';
 import { applyRouteBodyLimit } from './common/body-limit.js';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors.js';
-import { countedJsonStream, DEFAULT_JSON_LIMITS, parseJsonBody } from './common/json-body.js';
+import {
+  countedJsonStream,
+  countsAsItArrives,
+  DEFAULT_JSON_LIMITS,
+  parseJsonBody,
+} from './common/json-body.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
@@ -19,9 +24,6 @@ import { newUuid } from './crypto/index.js';
 import { openDatabase } from './database/open-database.js';
 import { ENTITIES } from './entities.js';
 import { UsersService } from './users/users.service.js';
-
-/** The content types the JSON parser takes (Fastify matches `application/json` with any parameters). */
-const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
 
 export interface CreateAppOptions {
   /** Where JSON log lines go (stdout when unset); tests capture them. */
@@ -118,8 +120,7 @@ async function buildApp(
   // A JSON body's shape is counted as it arrives: too many keys or too deep is a 400 before the rest is read.
   // (A body whose Content-Length is over the route's limit is refused by Fastify unread: left alone.)
   fastify.addHook('preParsing', async (request, _reply, payload) =>
-    JSON_TYPE.test(request.headers['content-type'] ?? '') &&
-    !(Number(request.headers['content-length']) > request.routeOptions.bodyLimit)
+    countsAsItArrives(request.headers, request.routeOptions.bodyLimit)
       ? countedJsonStream(payload, DEFAULT_JSON_LIMITS)
       : payload,
   );

@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { countedJsonStream, JsonShapeCounter, jsonOverLimit, type JsonLimits } from './json-body.js';
+import {
+  countedJsonStream,
+  countsAsItArrives,
+  JsonShapeCounter,
+  jsonOverLimit,
+  type JsonLimits,
+} from './json-body.js';
 
 const limitsArb = fc.record({
   maxDepth: fc.integer({ min: 1, max: 6 }),
@@ -77,5 +83,17 @@ describe('JSON shape limits (depth, fields, values) counted before parsing', () 
     await new Promise((resolve) => setTimeout(resolve, 50));
     // An 'error' event without a listener would have thrown (an uncaught exception: the process would end).
     expect(stream.destroyed).toBe(true);
+  });
+
+  it.each([
+    [{ 'content-type': 'application/json', 'content-length': '900000' }, true],
+    [{ 'content-type': 'Application/JSON; charset=UTF-8' }, true],
+    [{ 'content-type': 'application/json; charset=utf-16', 'content-length': '900000' }, false], // a 415
+    [{ 'content-type': 'application/json', 'content-length': '2000000' }, false], // a 413, unread
+    [{ 'content-type': 'application/x-ndjson' }, false], // the import stream
+    [{ 'content-type': 'application/jsonx' }, false],
+    [{}, false],
+  ])('counts the body of %p as it arrives: %p', (headers, counted) => {
+    expect(countsAsItArrives(headers, 1_048_576)).toBe(counted);
   });
 });

@@ -73,6 +73,22 @@ export const jsonOverLimit = (text: string, limits: JsonLimits): string | null =
   new JsonShapeCounter(limits).feed(text);
 
 /**
+ * Whether a request's body is counted as it arrives (countedJsonStream): a JSON body in UTF-8 (another charset
+ * is parseJsonBody's 415, whatever the body holds) whose Content-Length is not already over the route's limit
+ * (Fastify refuses that one unread).
+ */
+export function countsAsItArrives(
+  headers: { 'content-type'?: string; 'content-length'?: string },
+  bodyLimit: number,
+): boolean {
+  const type = headers['content-type'] ?? '';
+  if (!/^\s*application\/json\s*(;|$)/i.test(type)) return false;
+  const charset = charsetOf(type);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
+  return !(Number(headers['content-length']) > bodyLimit);
+}
+
+/**
  * A JSON body's stream with its shape counted as it arrives (a Fastify preParsing stream): over a limit, it
  * fails with the same 400 as parseJsonBody at once, without reading (or keeping) the rest of the body, and
  * the connection is closed after the answer (Fastify does so for a body error): a client sending megabytes
