@@ -287,54 +287,113 @@ const canRise = (m: Model, id: number, by = 1): boolean =>
 const canFall = (m: Model, id: number, by = 1): boolean =>
   m.status[id] !== RELEASED && m.count[id] - by >= lowerBound(m, id);
 
-/** Net change of every member (and latent line total) a move touches; null if it breaks a bound or relation. */
-function applyMove(m: Model, move: Move): Map<number, number> | null {
-  const delta = new Map<number, number>();
-  const lineDelta = new Map<number, number>();
-  const bump = (map: Map<number, number>, key: number, by: number) => map.set(key, (map.get(key) ?? 0) + by);
-  for (const [sign, g] of move) {
-    bump(delta, g, sign);
-    const c = coords(m, g);
-    if (m.D >= 2) c.forEach((v, d) => bump(delta, m.marginOffset[d] + v, sign));
-    bump(delta, m.totalId, sign);
-    if (m.multi >= 0 && m.D === 3) bump(lineDelta, lineOf(m, c), sign);
+/** Per model: zeroed buffers for applyMove (a move touches a few dozen members; no Map per move). */
+interface Scratch {
+  delta: Float64Array;
+  mark: Uint8Array;
+  lineDelta: Float64Array;
+  lineMark: Uint8Array;
+}
+const scratchOf = new WeakMap<Model, Scratch>();
+
+function scratch(m: Model): Scratch {
+  let s = scratchOf.get(m);
+  if (!s) {
+    const lines = m.lineTotals.length;
+    s = {
+      delta: new Float64Array(m.nMembers),
+      mark: new Uint8Array(m.nMembers),
+      lineDelta: new Float64Array(lines),
+      lineMark: new Uint8Array(lines),
+    };
+    scratchOf.set(m, s);
   }
-  for (const [id, by] of delta) {
-    if (by === 0) continue;
-    const v = m.count[id] + by;
-    if (v < lowerBound(m, id) || v > upperBound(m, id)) return null;
-  }
-  if (m.multi >= 0) {
-    // Every line of the multi-valued dimension touched must still fit its line total.
-    const lines = new Set<number>();
-    for (const [, g] of move) lines.add(g - coords(m, g)[m.multi] * m.strides[m.multi]);
-    for (const base of lines) {
-      let max = 0;
-      let sum = 0;
-      let nsc = 0;
-      for (let v = 0; v < m.sizes[m.multi]; v++) {
-        const g = base + v * m.strides[m.multi];
-        const c = m.count[g] + (delta.get(g) ?? 0);
-        if (v === m.ns) nsc = c;
-        else {
-          sum += c;
-          max = Math.max(max, c);
+  return s;
+}
+
+/**
+ * The members (cells, margin entries, total) whose count a move changes; null if it breaks a bound or a
+ * relation (every bound of a member it touches, and every line of the multi-valued dimension it touches
+ * against its line total: the latent one for D = 3, whose change the move implies).
+ */
+function applyMove(m: Model, move: Move): number[] | null {
+  const { D, strides, sizes, multi } = m;
+  const { delta, mark, lineDelta, lineMark } = scratch(m);
+  const touched: number[] = [];
+  const linesTouched: number[] = [];
+  const bump = (id: number, by: number) => {
+    if (!mark[id]) {
+      mark[id] = 1;
+      touched.push(id);
+    }
+    delta[id] += by;
+  };
+  const coord = (g: number, d: number) => Math.floor(g / strides[d]) % sizes[d];
+  try {
+    for (const [sign, g] of move) {
+      bump(g, sign);
+      if (D >= 2) for (let d = 0; d < D; d++) bump(m.marginOffset[d] + coord(g, d), sign);
+      bump(m.totalId, sign);
+      if (multi >= 0 && D === 3) {
+        const [e, f] = multi === 0 ? [1, 2] : multi === 1 ? [0, 2] : [0, 1];
+        const w = coord(g, e) * sizes[f] + coord(g, f);
+        if (!lineMark[w]) {
+          lineMark[w] = 1;
+          linesTouched.push(w);
         }
+        lineDelta[w] += sign;
       }
-      const c0 = coords(m, base);
-      let N: number;
-      if (m.D === 1) N = m.count[m.totalId] + (delta.get(m.totalId) ?? 0);
-      else if (m.D === 2) {
-        const id = m.marginOffset[1 - m.multi] + c0[1 - m.multi];
-        N = m.count[id] + (delta.get(id) ?? 0);
-      } else {
-        const w = lineOf(m, c0);
-        N = m.lineTotals[w] + (lineDelta.get(w) ?? 0);
+    }
+    for (const id of touched) {
+      const by = delta[id];
+      if (by === 0) continue;
+      const v = m.count[id] + by;
+      if (v < lowerBound(m, id) || v > upperBound(m, id)) return null;
+    }
+    if (multi >= 0) {
+      // Every line of the multi-valued dimension touched must still fit its line total.
+      const stride = strides[multi];
+      const bases: number[] = [];
+      for (const [, g] of move) {
+        const base = g - coord(g, multi) * stride;
+        if (!bases.includes(base)) bases.push(base);
       }
-      if (!(max <= N - nsc && N - nsc <= sum)) return null;
+      for (const base of bases) {
+        let max = 0;
+        let sum = 0;
+        let nsc = 0;
+        for (let v = 0; v < sizes[multi]; v++) {
+          const g = base + v * stride;
+          const c = m.count[g] + (mark[g] ? delta[g] : 0);
+          if (v === m.ns) nsc = c;
+          else {
+            sum += c;
+            max = Math.max(max, c);
+          }
+        }
+        let N: number;
+        if (D === 1) N = m.count[m.totalId] + delta[m.totalId];
+        else if (D === 2) {
+          const id = m.marginOffset[1 - multi] + coord(base, 1 - multi);
+          N = m.count[id] + (mark[id] ? delta[id] : 0);
+        } else {
+          const w = lineOf(m, coords(m, base));
+          N = m.lineTotals[w] + (lineMark[w] ? lineDelta[w] : 0);
+        }
+        if (!(max <= N - nsc && N - nsc <= sum)) return null;
+      }
+    }
+    return touched.filter((id) => delta[id] !== 0);
+  } finally {
+    for (const id of touched) {
+      delta[id] = 0;
+      mark[id] = 0;
+    }
+    for (const w of linesTouched) {
+      lineDelta[w] = 0;
+      lineMark[w] = 0;
     }
   }
-  return delta;
 }
 
 /** Line number (as in lineStats) of the line of the multi-valued dimension through coordinates c (D = 3). */
@@ -374,10 +433,10 @@ function byMoves(m: Model, free: Uint8Array): void {
     }
   }
   let budget = MOVE_BUDGET;
-  const accept = (delta: Map<number, number> | null): boolean => {
+  const accept = (changed: number[] | null): boolean => {
     budget--;
-    if (!delta) return false;
-    for (const [id, by] of delta) if (by !== 0) free[id] = 1;
+    if (!changed) return false;
+    for (const id of changed) free[id] = 1;
     return true;
   };
   const tryCell = (g: number): boolean => {
@@ -559,14 +618,18 @@ function byMoves(m: Model, free: Uint8Array): void {
     if (found !== undefined) return found;
     found = null;
     const delta = (to - from) * m.strides[e];
+    const stride = m.strides[e];
+    const outer = stride * m.sizes[e];
     let scanned = 0;
-    for (const p of sliceCells(m, e, from)) {
-      if (++scanned > 4096) break;
-      if (dir === 1 ? canFall(m, p) && canRise(m, p + delta) : canRise(m, p) && canFall(m, p + delta)) {
-        found = [p, p + delta];
-        break;
+    scan: for (let base = from * stride; base < m.G; base += outer)
+      for (let j = 0; j < stride; j++) {
+        const p = base + j;
+        if (++scanned > 4096) break scan;
+        if (dir === 1 ? canFall(m, p) && canRise(m, p + delta) : canRise(m, p) && canFall(m, p + delta)) {
+          found = [p, p + delta];
+          break scan;
+        }
       }
-    }
     pairs.set(key, found);
     return found;
   };
@@ -587,24 +650,28 @@ function byMoves(m: Model, free: Uint8Array): void {
           if (a2 === x[d] || !marginCan(d, a2, back)) continue;
           values++;
           let tried = 0;
-          for (const q of sliceCells(m, d, a2)) {
-            if (dir === 1 ? !canFall(m, q) : !canRise(m, q)) continue;
-            if (++tried > maxCells) break;
-            const y = coords(m, q);
-            const move: Move = [
-              [dir, g],
-              [back, q],
-            ];
-            let ok = true;
-            for (let e = 0; e < D && ok; e++) {
-              if (e === d || y[e] === x[e] || (marginCan(e, x[e], dir) && marginCan(e, y[e], back))) continue;
-              // g's value of e gained a record and q's lost one: one record moves from g's value to q's.
-              const pair = shiftPair(e, x[e], y[e], dir);
-              if (pair === null) ok = false;
-              else move.push([back, pair[0]], [dir, pair[1]]);
+          const stride = m.strides[d];
+          const outer = stride * m.sizes[d];
+          scan: for (let base = a2 * stride; base < m.G; base += outer)
+            for (let j = 0; j < stride; j++) {
+              const q = base + j;
+              if (dir === 1 ? !canFall(m, q) : !canRise(m, q)) continue;
+              if (++tried > maxCells) break scan;
+              const move: Move = [
+                [dir, g],
+                [back, q],
+              ];
+              let ok = true;
+              for (let e = 0; e < D && ok; e++) {
+                const ye = Math.floor(q / m.strides[e]) % m.sizes[e];
+                if (e === d || ye === x[e] || (marginCan(e, x[e], dir) && marginCan(e, ye, back))) continue;
+                // g's value of e gained a record and q's lost one: one record moves from g's value to q's.
+                const pair = shiftPair(e, x[e], ye, dir);
+                if (pair === null) ok = false;
+                else move.push([back, pair[0]], [dir, pair[1]]);
+              }
+              if (ok && accept(applyMove(m, move))) return true;
             }
-            if (ok && accept(applyMove(m, move))) return true;
-          }
         }
       }
     }
