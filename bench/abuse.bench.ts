@@ -1,5 +1,5 @@
 /**
- * `npm run bench:abuse [-- --cases N] [-- --seconds S] [-- --profile]` (issue 10, "How we will know"): does
+ * `npm run bench:abuse [-- --cases N] [-- --seconds S] [-- --profile] [-- --spread M]` (issue 10, "How we will know"): does
  * abuse from one client hurt everyone else? Not a test: results are appended to bench/results/abuse.md with the
  * load average of the machine.
  *
@@ -13,6 +13,9 @@
  *    way so that every body reaches the server's limits (the worst case: without it the client gets 429);
  * 3. heavy aggregates: at the same time, three researchers each asking, one after another, new (never
  *    stored) citizenship × countryOfExploitation queries, the issue's 4,816-cell example shape.
+ * `--spread M`: then M of the seeded cases get a citizenship and a country of exploitation drawn uniformly from
+ * the first 70 codes (SQL, as the superuser): the seed's corridors are concentrated, and the issue's heavy
+ * shape needs thousands of non-empty citizenship × country cells.
  * Goal (issue 10): reads' p99 under 50 ms during phases 2 and 3; /health within 100 ms during phase 3.
  * The service runs under bench/profiled-main.ts: each phase reports the service's event-loop delay
  * (monitorEventLoopDelay: how long a ready callback waited), and with --profile its CPU profile's top
@@ -23,6 +26,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
+import { DIMENSIONS } from '../src/aggregates/dimensions.js';
 import { generateKeyBase64 } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
@@ -40,8 +45,10 @@ const { values: args } = parseArgs({
     cases: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '15' },
     profile: { type: 'boolean', default: false },
+    spread: { type: 'string', default: '0' },
   },
 });
+const SPREAD = Number(args.spread);
 const PROFILE_DIR = path.join(ROOT, 'bench/results/profiles');
 const CASES = Number(args.cases);
 const SECONDS = Number(args.seconds);
@@ -299,6 +306,9 @@ async function heavyCsv(base: string, researchers: string[], stop: Promise<unkno
   return summarize(times, statusCodes, sizes);
 }
 
+/** The issue's example of a heavy aggregate: 4,816 non-empty cells on its data. */
+const ISSUE_SHAPE = ['citizenship', 'countryOfExploitation'];
+
 /** Candidate heavy queries; the slowest one that is answered (not refused as too large) is the load. */
 const CANDIDATES = [
   ['citizenship', 'countryOfExploitation'],
@@ -329,6 +339,33 @@ async function heaviestQuery(base: string, token: string): Promise<string[]> {
     if (res.ok && ms > best.ms) best = { ms, dimensions };
   }
   return best.dimensions;
+}
+
+let spreadNote = '';
+
+/** Moves `count` random cases to uniformly drawn citizenship and country codes (see --spread). */
+async function spread(url: string, count: number): Promise<void> {
+  const codes = (DIMENSIONS.citizenship.values as string[]).filter((c) => /^[A-Z]{2}$/.test(c)).slice(0, 70);
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rowCount } = await db.query(
+      `UPDATE cases SET citizenship = ($1::text[])[1 + floor(random() * 70)::int],
+              country_of_exploitation = ($1::text[])[1 + floor(random() * 70)::int]
+        WHERE id IN (SELECT id FROM cases WHERE citizenship IS NOT NULL ORDER BY random() LIMIT $2)`,
+      [codes, count],
+    );
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT citizenship, country_of_exploitation FROM cases
+        WHERE erased_at IS NULL AND consent_research) AS cells`,
+    );
+    spreadNote =
+      `--spread: ${rowCount} cases moved to uniform citizenship x country codes (70 x 70); ` +
+      `${(rows[0] as { n: number }).n} non-empty citizenship x countryOfExploitation cells among the counted cases.`;
+    log(spreadNote);
+  } finally {
+    await db.end();
+  }
 }
 
 // ---------------------------------------------------------------- main
@@ -370,6 +407,7 @@ async function main(): Promise<void> {
     );
     log(stdout.trim());
 
+    if (SPREAD > 0) await spread(embedded.urlFor('bench'), SPREAD);
     const admin = await login(base, 'admin');
     const offices = await api<{ id: string; code: string }[]>(base, 'GET', '/v1/offices', admin);
     const office = offices.find((o) => o.code === 'SEED-001');
@@ -426,7 +464,8 @@ async function main(): Promise<void> {
         flood: await flood(`${base}/v1/cases`, bodyFile, SECONDS),
       }),
     );
-    const heavy = await heaviestQuery(base, researchers[0]);
+    // With --spread, the issue's own heavy shape (thousands of non-empty cells); else the slowest candidate.
+    const heavy = SPREAD > 0 ? ISSUE_SHAPE : await heaviestQuery(base, researchers[0]);
     await measure(`heavy aggregates [${heavy.join(', ')}], 3 researchers back to back`, async (stop) => ({
       aggregates: await heavyAggregates(base, researchers, heavy, stop),
     }));
@@ -475,8 +514,9 @@ function write(started: Date, loadAtStart: string, phases: Phase[]): void {
       );
     }),
     '',
-    `Command: \`flock /tmp/bench.lock npm run bench:abuse -- --cases ${CASES} --seconds ${SECONDS}${args.profile ? ' --profile' : ''}\`.`,
+    `Command: \`flock /tmp/bench.lock npm run bench:abuse -- --cases ${CASES} --seconds ${SECONDS}${args.profile ? ' --profile' : ''}${SPREAD ? ` --spread ${SPREAD}` : ''}\`.`,
     '',
+    ...(spreadNote ? [spreadNote, ''] : []),
     ...phases.flatMap((p, i) =>
       p.profileTop
         ? [`Service CPU profile, phase ${i + 1} (${p.name}):`, '', '```', ...p.profileTop, '```', '']
