@@ -633,6 +633,25 @@ function byMoves(m: Model, free: Uint8Array): void {
     pairs.set(key, found);
     return found;
   };
+  const giving = new Map<string, boolean>();
+  /** Does slice (e = v) hold a cell that can lose (dir 1) or gain (dir -1) a record? */
+  const sliceCanGive = (e: number, v: number, dir: 1 | -1): boolean => {
+    const key = `${e}:${v}:${dir}`;
+    let can = giving.get(key);
+    if (can === undefined) {
+      can = false;
+      const stride = m.strides[e];
+      const outer = stride * m.sizes[e];
+      scan: for (let base = v * stride; base < m.G; base += outer)
+        for (let j = 0; j < stride; j++)
+          if (dir === 1 ? canFall(m, base + j) : canRise(m, base + j)) {
+            can = true;
+            break scan;
+          }
+      giving.set(key, can);
+    }
+    return can;
+  };
   const marginCan = (d: number, v: number, dir: 1 | -1): boolean =>
     dir === 1 ? canRise(m, m.marginOffset[d] + v) : canFall(m, m.marginOffset[d] + v);
   const viaMargin = (g: number, wide = false): boolean => {
@@ -645,6 +664,20 @@ function byMoves(m: Model, free: Uint8Array): void {
       if (dir === 1 ? !canRise(m, g) : !canFall(m, g)) continue;
       for (let d = 0; d < D; d++) {
         if (!marginCan(d, x[d], dir)) continue;
+        // A dimension e whose slice at g's value has no cell that can give way allows no shift from it: q must
+        // then have g's value of e, or one whose margin entry absorbs the change.
+        const fixed: (Uint8Array | null)[] = [];
+        for (let e = 0; e < D; e++) {
+          if (e === d || sliceCanGive(e, x[e], dir)) {
+            fixed.push(null);
+            continue;
+          }
+          const allowed = new Uint8Array(m.sizes[e]);
+          allowed[x[e]] = 1;
+          if (marginCan(e, x[e], dir))
+            for (let u = 0; u < m.sizes[e]; u++) if (marginCan(e, u, back)) allowed[u] = 1;
+          fixed.push(allowed);
+        }
         let values = 0;
         for (let a2 = 0; a2 < m.sizes[d] && values < maxValues; a2++) {
           if (a2 === x[d] || !marginCan(d, a2, back)) continue;
@@ -656,6 +689,12 @@ function byMoves(m: Model, free: Uint8Array): void {
             for (let j = 0; j < stride; j++) {
               const q = base + j;
               if (dir === 1 ? !canFall(m, q) : !canRise(m, q)) continue;
+              if (
+                fixed.some(
+                  (allowed, e) => allowed !== null && !allowed[Math.floor(q / m.strides[e]) % m.sizes[e]],
+                )
+              )
+                continue;
               if (++tried > maxCells) break scan;
               const move: Move = [
                 [dir, g],
