@@ -15,13 +15,24 @@ import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { contentV2, linkHashV3, STRIPES } from '../src/audit/hash-chain.js';
+import { RANGE_BATCH, RANGE_SQL } from '../src/audit/stripe-walk.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 
 const CLIENTS = 16;
 const READS = 1000;
-const EVENTS = 100_000;
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+/** `--events N` (default 100,000) seeded before verify; `--repeats R` verifies R times (the first checks
+ * every checkpoint signature); `--verify-only` skips the read loads; `--explain` prints the plan of one
+ * seq-range batch of the walk (EXPLAIN ANALYZE) after the verifies. */
+const EVENTS = Number(arg('--events') ?? 100_000);
+const REPEATS = Number(arg('--repeats') ?? 1);
+const VERIFY_ONLY = process.argv.includes('--verify-only');
+const EXPLAIN = process.argv.includes('--explain');
 const PASSWORD = 'bench-admin-password';
 
 async function startCluster(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
@@ -191,12 +202,13 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   try {
     const withAudit = await boot(cluster.adminUrl, 'bench_audit');
-    await readLoad(withAudit.base); // warm-up
-    const audited = await readLoad(withAudit.base);
+    const none = { seconds: 0, perSecond: 0, p50: 0, p99: 0 };
+    if (!VERIFY_ONLY) await readLoad(withAudit.base); // warm-up
+    const audited = VERIFY_ONLY ? none : await readLoad(withAudit.base);
 
     const original = AuditService.prototype.record;
     AuditService.prototype.record = async () => undefined;
-    const plain = await readLoad(withAudit.base);
+    const plain = VERIFY_ONLY ? none : await readLoad(withAudit.base);
     AuditService.prototype.record = original;
 
     await seedChain(withAudit.dbUrl, EVENTS);
@@ -218,28 +230,51 @@ async function main(): Promise<void> {
       body: JSON.stringify({ username: 'bench-auditor', password: PASSWORD }),
     });
     const { accessToken: auditorToken } = (await auditorLogin.json()) as { accessToken: string };
-    const t0 = performance.now();
-    const verifyRes = await fetch(`${withAudit.base}/v1/audit/verify`, {
-      headers: { authorization: `Bearer ${auditorToken}` },
-    });
-    const verify = (await verifyRes.json()) as { ok: boolean; checked: number };
-    const verifySeconds = (performance.now() - t0) / 1000;
+    const verifies: { ok: boolean; checked: number; seconds: number }[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const t0 = performance.now();
+      const verifyRes = await fetch(`${withAudit.base}/v1/audit/verify`, {
+        headers: { authorization: `Bearer ${auditorToken}` },
+      });
+      const body = (await verifyRes.json()) as { ok: boolean; checked: number };
+      verifies.push({ ...body, seconds: (performance.now() - t0) / 1000 });
+    }
+    const verify = verifies[verifies.length - 1];
+    const verifySeconds = verify.seconds;
+    if (EXPLAIN) {
+      const db = new pg.Client({ connectionString: withAudit.dbUrl });
+      await db.connect();
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${RANGE_SQL}`, [
+        0,
+        RANGE_BATCH,
+        Array.from({ length: STRIPES }, () => Number.MAX_SAFE_INTEGER),
+      ]);
+      process.stdout.write(rows.map((r) => r['QUERY PLAN']).join('\n') + '\n');
+      await db.end();
+    }
     await withAudit.app.close();
 
     const f = (n: number) => n.toFixed(1);
     lines.push(
       `## ${new Date().toISOString()} — ${os.cpus().length} CPUs, Node ${process.version}, embedded PostgreSQL`,
       '',
-      `Login + ${READS} reads of GET /v1/offices at ${CLIENTS} concurrent clients:`,
-      '',
-      '| variant | seconds | reads/s | p50 ms | p99 ms |',
-      '|---|---|---|---|---|',
-      `| with audit write (same transaction, chained) | ${f(audited.seconds)} | ${f(audited.perSecond)} | ${f(audited.p50)} | ${f(audited.p99)} |`,
-      `| audit write replaced by a no-op | ${f(plain.seconds)} | ${f(plain.perSecond)} | ${f(plain.p50)} | ${f(plain.p99)} |`,
-      '',
-      `Throughput ratio (audited / unaudited): ${(audited.perSecond / plain.perSecond).toFixed(2)}`,
-      '',
-      `Verify: ok=${verify.ok}, ${verify.checked} events in ${verifySeconds.toFixed(2)} s = ${Math.round(verify.checked / verifySeconds)} events/s`,
+      ...(VERIFY_ONLY
+        ? [`(--verify-only, ${EVENTS} events seeded)`, '']
+        : [
+            `Login + ${READS} reads of GET /v1/offices at ${CLIENTS} concurrent clients:`,
+            '',
+            '| variant | seconds | reads/s | p50 ms | p99 ms |',
+            '|---|---|---|---|---|',
+            `| with audit write (same transaction, chained) | ${f(audited.seconds)} | ${f(audited.perSecond)} | ${f(audited.p50)} | ${f(audited.p99)} |`,
+            `| audit write replaced by a no-op | ${f(plain.seconds)} | ${f(plain.perSecond)} | ${f(plain.p50)} | ${f(plain.p99)} |`,
+            '',
+            `Throughput ratio (audited / unaudited): ${(audited.perSecond / plain.perSecond).toFixed(2)}`,
+            '',
+          ]),
+      `Verify: ok=${verify.ok}, ${verify.checked} events in ${verifySeconds.toFixed(2)} s = ${Math.round(verify.checked / verifySeconds)} events/s` +
+        (REPEATS > 1
+          ? ` (the last of ${REPEATS}: ${verifies.map((v) => Math.round(v.checked / v.seconds)).join(', ')} events/s)`
+          : ''),
       '',
     );
   } finally {

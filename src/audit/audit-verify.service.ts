@@ -14,17 +14,14 @@ import {
   type EventRow,
 } from './audit.service.js';
 import { GENESIS, walkChain, type WalkResult } from './chain-walk.js';
-import type { Checkpoint, StripeHead } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
 import {
-  genesisHeads,
-  onConnections,
   orphanResourceSeq,
   problemSeq,
   readSnapshot,
   strayRowSeq,
-  walkStripe,
+  walkStripes,
   type StripeProblem,
-  type StripeWalk,
 } from './stripe-walk.js';
 
 export type VerifyResult =
@@ -110,48 +107,32 @@ export class AuditVerifyService {
       } else if (head.stripeSeq > 0 && head.hash !== tail.hash) problems.push({ kind: 'at', seq: tail.seq });
     }
 
-    // The legacy chain and the 16 stripes, spread over two connections.
+    // The legacy chain, then the 16 stripes in seq ranges spread over two connections.
     const runners = [this.dataSource.createQueryRunner(), this.dataSource.createQueryRunner()];
     let legacyWalk: WalkResult;
-    let stripeWalks: StripeWalk[];
+    let stripes: Awaited<ReturnType<typeof walkStripes>>;
     try {
       const clients = (await Promise.all(runners.map((r) => r.connect()))) as pg.ClientBase[];
-      const walks = await onConnections<WalkResult | StripeWalk>(clients, [
-        (client) =>
-          walkChain(client, {
-            chainKey: this.chainKey,
-            start: GENESIS,
-            toSeq: legacy.seq,
-            checkpoints: known.legacyBySeq,
-          }),
-        ...tails.map(
-          (tail, stripe) => (client: pg.ClientBase) =>
-            walkStripe(client, {
-              from: genesisHeads(legacy)[stripe],
-              toStripeSeq: tail.stripeSeq,
-              pins: pins[stripe],
-            }),
-        ),
-      ]);
-      legacyWalk = walks[0] as WalkResult;
-      stripeWalks = walks.slice(1) as StripeWalk[];
+      legacyWalk = await walkChain(clients[0], {
+        chainKey: this.chainKey,
+        start: GENESIS,
+        toSeq: legacy.seq,
+        checkpoints: known.legacyBySeq,
+      });
+      stripes = await walkStripes(clients, snapshot, pins);
     } finally {
       await Promise.all(runners.map((r) => r.release()));
     }
 
-    let checked = legacyWalk.checked;
+    const checked = legacyWalk.checked + stripes.checked;
     if (!legacyWalk.ok) problems.push({ kind: 'at', seq: legacyWalk.firstBadSeq });
     else {
       if (known.legacyNewestSeq > legacyWalk.lastSeq)
         problems.push({ kind: 'after', seq: legacyWalk.lastSeq });
       if (legacyWalk.headHash !== legacy.hash) problems.push({ kind: 'at', seq: legacy.seq });
     }
-    const heads: StripeHead[] = [];
-    for (const walk of stripeWalks) {
-      checked += walk.checked;
-      if (walk.ok) heads.push(walk.head);
-      else problems.push(walk.problem);
-    }
+    problems.push(...stripes.problems);
+    const heads = stripes.heads;
     // Rows in no chain (outside the legacy range and every stripe), and ids planted on an event without any.
     if (snapshot.total !== legacy.seq + tails.reduce((n, t) => n + t.stripeSeq, 0)) {
       const stray = await strayRowSeq(query, legacy.seq);

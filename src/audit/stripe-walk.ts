@@ -8,7 +8,7 @@ import { STRIPES } from './hash-chain.js';
  * PostgreSQL, and the stripes are spread over connections. Shared by verify and the checkpoint timer.
  */
 
-/** Events per stripe batch (scheme 3): hashed and compared in PostgreSQL, only exceptions cross the wire. */
+/** Events per stripe batch of the incremental walk: hashed and compared in PostgreSQL, only exceptions return. */
 export const STRIPE_BATCH = 50_000;
 
 const q = (column: string) => `coalesce(pg_catalog.to_json(${column})::text, 'null')`;
@@ -20,21 +20,23 @@ const q = (column: string) => `coalesce(pg_catalog.to_json(${column})::text, 'nu
  * window. Only the rows that need a look come back: the first and last of the batch (links across
  * batches), any that is not ok (hash, link, gap, order) and those a checkpoint pins ($4).
  */
-const STRIPE_SQL = `
+/** Whether a scheme-3 event's stored hash is that of its own columns (hash-chain.ts: linkHashV3, contentV2). */
+const HASH_OK = `coalesce(e.hash_version = 3 AND e.hash = pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+  'v3|' || e.prev_hash || '|' || e.stripe::text || '|' || e.stripe_seq::text || '|' || e.seq::text || '|' ||
+  ${ISO_AT} || '|' ||
+  pg_catalog.concat_ws(',', ${q('e.actor_id')}, ${q('e.actor_role')}, ${q('e.action')}, ${q('e.resource_type')},
+    ${q('e.resource_id')}, e.resource_count::text,
+    CASE WHEN e.resource_count = 0 THEN 'null' ELSE ${q(`(SELECT pg_catalog.encode(pg_catalog.sha256(
+      pg_catalog.convert_to(pg_catalog.string_agg(r.resource_id, E'\\n' ORDER BY r.pos), 'UTF8')), 'hex')
+      FROM audit_event_resources r WHERE r.seq = e.seq)`)} END,
+    ${q('e.outcome')}, ${q('e.request_id')}, ${q('e.client_request_id')}) || '|' || e.details::text,
+  'UTF8')), 'hex'), false)`;
+
+export const STRIPE_SQL = `
   SELECT x.stripe_seq::text, x.seq::text, x.prev_hash, x.hash, x.ok,
          x.lag_hash, x.lag_sseq::text, x.lag_seq::text, x.last_row
   FROM (
-    SELECT e.stripe_seq, e.seq, e.prev_hash, e.hash,
-      coalesce(e.hash_version = 3 AND e.hash = pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
-        'v3|' || e.prev_hash || '|' || e.stripe::text || '|' || e.stripe_seq::text || '|' || e.seq::text || '|' ||
-        ${ISO_AT} || '|' ||
-        pg_catalog.concat_ws(',', ${q('e.actor_id')}, ${q('e.actor_role')}, ${q('e.action')}, ${q('e.resource_type')},
-          ${q('e.resource_id')}, e.resource_count::text,
-          CASE WHEN e.resource_count = 0 THEN 'null' ELSE ${q(`(SELECT pg_catalog.encode(pg_catalog.sha256(
-            pg_catalog.convert_to(pg_catalog.string_agg(r.resource_id, E'\\n' ORDER BY r.pos), 'UTF8')), 'hex')
-            FROM audit_event_resources r WHERE r.seq = e.seq)`)} END,
-          ${q('e.outcome')}, ${q('e.request_id')}, ${q('e.client_request_id')}) || '|' || e.details::text,
-        'UTF8')), 'hex'), false) AS ok,
+    SELECT e.stripe_seq, e.seq, e.prev_hash, e.hash, ${HASH_OK} AS ok,
       pg_catalog.lag(e.hash) OVER w AS lag_hash, pg_catalog.lag(e.stripe_seq) OVER w AS lag_sseq,
       pg_catalog.lag(e.seq) OVER w AS lag_seq, pg_catalog.lead(e.stripe_seq) OVER w IS NULL AS last_row
     FROM audit_events e
@@ -294,4 +296,162 @@ export async function orphanResourceSeq(
     [],
   )) as { seq: string | null }[];
   return row?.seq === null || row === undefined ? null : Number(row.seq);
+}
+
+/** Global seqs per batch of the full walk (verify). */
+export const RANGE_BATCH = 50_000;
+
+/**
+ * The full walk reads the stripes together in seq order (the table's physical order; a walk stripe by stripe
+ * visits every heap page 16 times): one statement per seq range, each event hashed in PostgreSQL (built-ins
+ * only) and sent back as its place, its link and its hash when it matches its own columns (empty when not),
+ * so that the links are checked here without a sort in the database. Only the events of each stripe up to
+ * its newest in the snapshot ($3): one consistent cut.
+ */
+export const RANGE_SQL = `
+  SELECT e.stripe::text, e.stripe_seq::text, e.seq::text, e.prev_hash,
+         CASE WHEN ${HASH_OK} THEN e.hash ELSE '' END
+  FROM audit_events e
+  WHERE e.seq > $1 AND e.seq <= $2 AND e.stripe IS NOT NULL AND e.stripe_seq <= ($3::bigint[])[e.stripe + 1]
+  ORDER BY e.seq`;
+
+type RangeRow = [stripe: string, stripeSeq: string, seq: string, prevHash: string, hash: string];
+
+interface Segment {
+  first: { stripeSeq: number; seq: number; prevHash: string };
+  last: StripeHead;
+}
+
+/** One seq range walked: each stripe's first and last event in it, and what was wrong inside it. */
+interface RangeWalk {
+  segments: Map<number, Segment>;
+  problems: StripeProblem[];
+  /** Pinned places whose hash differs from the checkpoint's: stripe -> lowest such stripeSeq. */
+  mismatches: Map<number, number>;
+  checked: number;
+}
+
+async function walkRange(
+  client: pg.ClientBase,
+  lo: number,
+  hi: number,
+  tails: readonly number[],
+  pins: readonly ReadonlyMap<number, string>[],
+): Promise<RangeWalk> {
+  const { rows } = await client.query<RangeRow>({
+    text: RANGE_SQL,
+    values: [lo, hi, tails],
+    rowMode: 'array',
+    types: RAW_TEXT,
+  });
+  const segments = new Map<number, Segment>();
+  const problems: StripeProblem[] = [];
+  const broken = new Set<number>();
+  const mismatches = new Map<number, number>();
+  for (const row of rows) {
+    const stripe = Number(row[0]);
+    if (broken.has(stripe)) continue;
+    const stripeSeq = Number(row[1]);
+    const seq = Number(row[2]);
+    const hash = row[4];
+    const fail = (problem: StripeProblem) => {
+      broken.add(stripe);
+      problems.push({ ...problem, rest: { stripe, stripeSeq } });
+    };
+    const segment = segments.get(stripe);
+    if (segment === undefined) {
+      segments.set(stripe, {
+        first: { stripeSeq, seq, prevHash: row[3] },
+        last: { stripe, stripeSeq, seq, hash },
+      });
+    } else {
+      const last = segment.last;
+      if (stripeSeq !== last.stripeSeq + 1) {
+        fail({ kind: 'after', seq: last.seq, before: seq });
+        continue;
+      }
+      if (row[3] !== last.hash) {
+        fail({ kind: 'at', seq });
+        continue;
+      }
+      segment.last = { stripe, stripeSeq, seq, hash };
+    }
+    if (hash === '') {
+      fail({ kind: 'at', seq });
+      continue;
+    }
+    const signed = pins[stripe]?.get(stripeSeq);
+    if (signed !== undefined && signed !== hash && !mismatches.has(stripe)) mismatches.set(stripe, stripeSeq);
+  }
+  return { segments, problems, mismatches, checked: rows.length };
+}
+
+/**
+ * The full walk of every stripe from its start (the legacy head) to its tail in `snapshot`, in seq ranges
+ * spread over `clients`; the links across ranges are checked once all are back. Returns every stripe's head,
+ * or the problems found (one per broken stripe at least).
+ */
+export async function walkStripes(
+  clients: readonly pg.ClientBase[],
+  snapshot: ChainSnapshot,
+  pins: readonly ReadonlyMap<number, string>[],
+): Promise<{ checked: number; heads: StripeHead[]; problems: StripeProblem[] }> {
+  const tails = snapshot.tails.map((tail) => tail.stripeSeq);
+  const from = snapshot.legacy.seq;
+  const to = Math.max(from, ...snapshot.tails.map((tail) => tail.seq));
+  const ranges: [number, number][] = [];
+  for (let lo = from; lo < to; lo += RANGE_BATCH) ranges.push([lo, Math.min(lo + RANGE_BATCH, to)]);
+  const walks = await onConnections(
+    clients,
+    ranges.map(
+      ([lo, hi]) =>
+        (client: pg.ClientBase) =>
+          walkRange(client, lo, hi, tails, pins),
+    ),
+  );
+  const problems: StripeProblem[] = walks.flatMap((walk) => walk.problems);
+  const heads = genesisHeads(snapshot.legacy);
+  const checked = walks.reduce((n, walk) => n + walk.checked, 0);
+  for (const stripe of heads.keys()) {
+    let head = heads[stripe];
+    let failed = false;
+    const fail = (problem: StripeProblem, stripeSeq: number) => {
+      failed = true;
+      problems.push({ ...problem, rest: { stripe, stripeSeq } });
+    };
+    for (const walk of walks) {
+      const segment = walk.segments.get(stripe);
+      if (segment === undefined) continue;
+      const { first } = segment;
+      if (first.stripeSeq !== head.stripeSeq + 1) {
+        fail({ kind: 'after', seq: head.seq, before: first.seq }, head.stripeSeq + 1);
+      } else if (first.prevHash !== head.hash || first.seq <= head.seq) {
+        // The first event of a stripe links to the legacy head: a mismatch there is the legacy tail's.
+        fail(
+          first.stripeSeq === 1
+            ? { kind: 'after', seq: head.seq, before: first.seq }
+            : { kind: 'at', seq: first.seq },
+          first.stripeSeq,
+        );
+      }
+      if (failed) break;
+      head = segment.last;
+    }
+    const mismatch = Math.min(...walks.map((walk) => walk.mismatches.get(stripe) ?? Infinity));
+    if (mismatch !== Infinity) {
+      // Reported after the newest place a checkpoint still vouched for.
+      const anchored = Math.max(0, ...[...pins[stripe].keys()].filter((k) => k < mismatch));
+      problems.push({
+        kind: 'checkpoint',
+        stripe,
+        stripeSeq: anchored,
+        rest: { stripe, stripeSeq: anchored + 1 },
+      });
+    }
+    if (!failed && head.stripeSeq !== tails[stripe]) {
+      fail({ kind: 'after', seq: head.seq }, head.stripeSeq + 1);
+    }
+    heads[stripe] = head;
+  }
+  return { checked, heads, problems };
 }
