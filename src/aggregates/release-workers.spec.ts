@@ -3,7 +3,7 @@ import { ed25519FromSeed, generateKeyBase64, parseKey } from '../crypto/index.js
 import { DIMENSIONS } from './dimensions.js';
 import { releaseCsv } from './release-csv.js';
 import { signedRelease, type ReleaseFacts } from './release-manifest.js';
-import { INLINE_SIGN_MAX_ENTRIES, ReleaseWorkers } from './release-workers.js';
+import { INLINE_SIGN_MAX_ENTRIES, MAX_QUEUED_JOBS, ReleaseWorkers } from './release-workers.js';
 
 const key = ed25519FromSeed(parseKey('seed', generateKeyBase64()));
 const CITIZENSHIP = DIMENSIONS.citizenship.values as string[];
@@ -140,5 +140,22 @@ describe('release workers (signing and CSV off the event loop)', () => {
         .split('\r\n')
         .filter((l) => l.startsWith('cell,')),
     ).toHaveLength(251 * 251 * 10);
+  });
+
+  it('beyond its queue a render is refused at once with 503 SERVICE_BUSY and Retry-After; the queued ones finish', async () => {
+    const answer = { ...shell, cells: [], margins: { citizenship: [], countryOfExploitation: [] } };
+    const { text } = signedRelease(answer, facts(['citizenship', 'countryOfExploitation']), key);
+    const results = await Promise.allSettled(
+      Array.from({ length: MAX_QUEUED_JOBS + 8 }, () => workers.csv(text)),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: 'SERVICE_BUSY',
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(MAX_QUEUED_JOBS);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { spareCores, WorkerPool } from '../common/worker-pool.js';
+import { DomainError } from '../common/errors.js';
+import { spareCores, WorkerPool, WorkerPoolBusyError } from '../common/worker-pool.js';
 import type { Ed25519SigningKey } from '../crypto/index.js';
 import {
   signedRelease,
@@ -21,6 +22,10 @@ export const INLINE_SIGN_MAX_ENTRIES = 256;
 /** A runaway guard, far above any real job (a 1,000,000-row CSV renders in about a second). */
 const JOB_TIMEOUT_MS = 60_000;
 
+/** Jobs waiting for a worker beyond which a request is a 503 (each may be a second of rendering). */
+export const MAX_QUEUED_JOBS = 32;
+const RETRY_AFTER_SECONDS = 5;
+
 const listedEntries = (answer: ReleasableAnswer): number =>
   answer.cells.length + Object.values(answer.margins ?? {}).reduce((n, list) => n + list.length, 0) + 1;
 
@@ -37,6 +42,7 @@ export class ReleaseWorkers implements OnApplicationShutdown {
     script: new URL('./release-worker.js', import.meta.url),
     size: spareCores(2),
     timeoutMs: JOB_TIMEOUT_MS,
+    maxQueue: MAX_QUEUED_JOBS,
   });
 
   async onApplicationShutdown(): Promise<void> {
@@ -53,13 +59,25 @@ export class ReleaseWorkers implements OnApplicationShutdown {
       return Promise.resolve(signedRelease(answer, facts, key));
     }
     const job: ReleaseJob = { kind: 'sign', answer, facts, key };
-    return this.pool.run(job);
+    return this.run(job);
   }
 
   /** releaseCsv(releasedText) as UTF-8 bytes. */
   async csv(releasedText: string): Promise<Buffer> {
     const job: ReleaseJob = { kind: 'csv', text: releasedText };
-    const bytes = await this.pool.run<Uint8Array>(job);
+    const bytes = await this.run<Uint8Array>(job);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A full queue is the contract's overload answer: 503 with Retry-After. */
+  private async run<T>(job: ReleaseJob): Promise<T> {
+    try {
+      return await this.pool.run<T>(job);
+    } catch (error) {
+      if (!(error instanceof WorkerPoolBusyError)) throw error;
+      throw new DomainError('SERVICE_BUSY', 'The service is busy preparing other answers: retry later', {
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+      });
+    }
   }
 }

@@ -3,9 +3,14 @@ import { ERRORS, failureReasonOf, statusOf, type ErrorCode } from './errors.js';
 describe('domain error codes (one mapping to HTTP status and audit reason)', () => {
   const codes = Object.keys(ERRORS) as ErrorCode[];
 
-  it.each(codes)('%s maps to a 4xx status', (code) => {
+  it.each(codes.filter((code) => code !== 'SERVICE_BUSY'))('%s maps to a 4xx status', (code) => {
     expect(statusOf(code)).toBeGreaterThanOrEqual(400);
     expect(statusOf(code)).toBeLessThan(500);
+  });
+
+  it('SERVICE_BUSY (a full work queue, not the request) is the one 5xx: 503, as the contract answers overload', () => {
+    expect(statusOf('SERVICE_BUSY')).toBe(503);
+    expect(failureReasonOf('SERVICE_BUSY')).toBeUndefined();
   });
 
   it('each audited failure reason names one code only (no reason guessed back from a status)', () => {

@@ -32,6 +32,8 @@ export const ERRORS = {
   LOGIN_THROTTLED: { status: 429 },
   DUPLICATE_LOOKUPS_THROTTLED: { status: 429 },
   RATE_LIMITED: { status: 429 },
+  /** A bounded worker pool's queue is full (e.g. CSV renders): retry after Retry-After. */
+  SERVICE_BUSY: { status: 503 },
 } as const satisfies Record<string, { status: number; auditReason?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

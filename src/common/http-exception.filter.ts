@@ -41,7 +41,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { status, message, headers } = describeError(exception);
     if (status >= 500 && status !== 503) request.log.error({ err: exception }, 'request failed');
-    else if (status === 503) request.log.warn({ err: exception }, 'database unavailable');
+    else if (status === 503) {
+      const busy = exception instanceof DomainError && exception.code === 'SERVICE_BUSY';
+      request.log.warn({ err: exception }, busy ? 'service busy' : 'database unavailable');
+    }
     if (reply.sent) return;
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     void reply.status(status).send(errorBody(status, capMessage(message), String(request.id)));

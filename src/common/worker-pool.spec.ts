@@ -1,12 +1,19 @@
 import os from 'node:os';
-import { WORKER_NICE, WorkerFailedError, WorkerPool, WorkerTimeoutError } from './worker-pool.js';
+import {
+  WORKER_NICE,
+  WorkerFailedError,
+  WorkerPool,
+  WorkerPoolBusyError,
+  WorkerTimeoutError,
+} from './worker-pool.js';
 
-const pool = (options: { size?: number; timeoutMs?: number } = {}) =>
+const pool = (options: { size?: number; timeoutMs?: number; maxQueue?: number } = {}) =>
   new WorkerPool({
     name: 'test worker',
     script: new URL('../../test/workers/busy-worker.js', import.meta.url),
     size: options.size ?? 1,
     timeoutMs: options.timeoutMs ?? 10_000,
+    maxQueue: options.maxQueue,
   });
 
 describe('worker pool', () => {
@@ -60,6 +67,22 @@ describe('worker pool', () => {
       const nice = await p.run<number | null>({ ms: 0, nice: true });
       // A process already niced further keeps its own priority in its workers.
       if (process.platform === 'linux') expect(nice).toBe(Math.max(WORKER_NICE, os.getPriority(0)));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses a job at once when `maxQueue` jobs already wait for a busy worker', async () => {
+    const p = pool({ maxQueue: 2 });
+    try {
+      const accepted = [
+        p.run({ ms: 300, value: 'a' }),
+        p.run({ ms: 0, value: 'b' }),
+        p.run({ ms: 0, value: 'c' }),
+      ];
+      await expect(p.run({ ms: 0, value: 'd' })).rejects.toBeInstanceOf(WorkerPoolBusyError);
+      await expect(Promise.all(accepted)).resolves.toEqual(['a', 'b', 'c']);
+      await expect(p.run({ ms: 0, value: 'e' })).resolves.toBe('e');
     } finally {
       await p.close();
     }

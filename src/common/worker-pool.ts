@@ -2,7 +2,9 @@
  * A small bounded pool of worker threads for CPU-heavy pure work that must not block the event loop (the CSV of
  * a large aggregate answer, signing and serializing its release). Nest-free.
  *
- * - At most `size` workers, started on first use; requests beyond wait in a FIFO queue.
+ * - At most `size` workers, started on first use; requests beyond wait in a FIFO queue of at most `maxQueue`
+ *   (beyond it a request is refused at once with WorkerPoolBusyError: a flood of cheap requests cannot queue up
+ *   unbounded work).
  * - A job still running `timeoutMs` after it was handed to a worker is abandoned: the worker is terminated
  *   (and replaced on the next job) and the promise rejects with WorkerTimeoutError, so a runaway job never
  *   holds a thread. A worker that dies rejects its job the same way (WorkerFailedError).
@@ -28,6 +30,10 @@ export class WorkerTimeoutError extends Error {
 
 export class WorkerFailedError extends Error {
   override readonly name = 'WorkerFailedError';
+}
+
+export class WorkerPoolBusyError extends Error {
+  override readonly name = 'WorkerPoolBusyError';
 }
 
 /** One worker per spare core, at least 1, at most `max`. */
@@ -59,12 +65,19 @@ export class WorkerPool {
       script: URL;
       size: number;
       timeoutMs: number;
+      /** Jobs that may wait for a worker (unbounded when unset). */
+      maxQueue?: number;
     },
   ) {}
 
   /** Runs one job in a worker: resolves with what the worker's handler returned. */
   run<T>(message: unknown, transfer: readonly Transferable[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const idle = this.slots.some((s) => !s.job) || this.slots.length < this.options.size;
+      if (!idle && this.queue.length >= (this.options.maxQueue ?? Infinity)) {
+        reject(new WorkerPoolBusyError(`${this.options.name}s are busy: ${this.queue.length} jobs waiting`));
+        return;
+      }
       this.queue.push({ message, transfer, resolve: resolve as (value: unknown) => void, reject });
       this.pump();
     });
