@@ -11,7 +11,8 @@
  * - `close()` rejects what is queued or running and terminates every worker (application shutdown, tests);
  *   a pool used again afterwards starts new workers.
  * - Workers run at a lower CPU priority (nice 10, Linux): on a busy machine the event loop's thread (and the
- *   database) get the cores first, so a heavy job slows itself rather than every other request.
+ *   database) get the cores first, so a heavy job slows itself rather than every other request. A job may
+ *   carry a deadline (its time budget, waiting included).
  * - The worker script is a module that calls `serveWorker(handler)`. `script` names it as it sits next to
  *   the caller in the build (`new URL('./x-worker.js', import.meta.url)`); under the test runner the sources
  *   are TypeScript, and the worker is started on the `.ts` file with a small loader that compiles TypeScript
@@ -42,6 +43,9 @@ export const spareCores = (max: number): number => Math.max(1, Math.min(max, os.
 interface Job {
   message: unknown;
   transfer: readonly Transferable[];
+  /** Epoch ms: the job is refused if it has not started by then, and abandoned `graceMs` after it. */
+  deadline?: number;
+  graceMs: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -70,15 +74,30 @@ export class WorkerPool {
     },
   ) {}
 
-  /** Runs one job in a worker: resolves with what the worker's handler returned. */
-  run<T>(message: unknown, transfer: readonly Transferable[] = []): Promise<T> {
+  /**
+   * Runs one job in a worker: resolves with what the worker's handler returned. With a `deadline` (epoch ms),
+   * a job still queued at its deadline is refused, and one still running `graceMs` after it is abandoned
+   * (WorkerTimeoutError both), so that time spent waiting counts against the job's own budget.
+   */
+  run<T>(
+    message: unknown,
+    transfer: readonly Transferable[] = [],
+    budget: { deadline?: number; graceMs?: number } = {},
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const idle = this.slots.some((s) => !s.job) || this.slots.length < this.options.size;
       if (!idle && this.queue.length >= (this.options.maxQueue ?? Infinity)) {
         reject(new WorkerPoolBusyError(`${this.options.name}s are busy: ${this.queue.length} jobs waiting`));
         return;
       }
-      this.queue.push({ message, transfer, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        message,
+        transfer,
+        deadline: budget.deadline,
+        graceMs: budget.graceMs ?? 0,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.pump();
     });
   }
@@ -141,15 +160,19 @@ export class WorkerPool {
       if (!slot && this.slots.length < this.options.size) this.slots.push((slot = this.spawn()));
       if (!slot) return;
       const job = this.queue.shift() as Job;
+      if (job.deadline !== undefined && Date.now() >= job.deadline) {
+        job.reject(new WorkerTimeoutError(`${this.options.name}: the job's deadline passed while it waited`));
+        continue;
+      }
       const id = this.nextId++;
       const busy = slot;
+      const ms =
+        job.deadline === undefined
+          ? this.options.timeoutMs
+          : Math.min(this.options.timeoutMs, job.deadline - Date.now() + job.graceMs);
       const timer = setTimeout(
-        () =>
-          this.replace(
-            busy,
-            new WorkerTimeoutError(`${this.options.name} ran over ${this.options.timeoutMs} ms`),
-          ),
-        this.options.timeoutMs,
+        () => this.replace(busy, new WorkerTimeoutError(`${this.options.name} ran over ${ms} ms`)),
+        ms,
       );
       timer.unref();
       slot.job = { ...job, id, timer };
@@ -182,13 +205,15 @@ export function lowerThreadPriority(nice = WORKER_NICE): void {
 }
 
 /**
- * The worker side (at a lowered priority, lowerThreadPriority): answers each job with `handler(message)` (its result, and what to transfer rather than
- * copy), or with the error's name and message.
+ * The worker side: answers each job with `handler(message)` (its result, and what to transfer rather than
+ * copy), or with the error's name and message. At a lowered priority (lowerThreadPriority) unless
+ * `lowerPriority: false` (work with a wall-clock budget, which a busy machine would otherwise eat).
  */
 export function serveWorker(
   handler: (message: never) => { result: unknown; transfer?: readonly Transferable[] },
+  options: { lowerPriority?: boolean } = {},
 ): void {
-  lowerThreadPriority();
+  if (options.lowerPriority ?? true) lowerThreadPriority();
   parentPort?.on('message', ({ id, message }: { id: number; message: never }) => {
     try {
       const { result, transfer } = handler(message);

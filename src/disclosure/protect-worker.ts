@@ -1,33 +1,40 @@
 /**
- * Worker thread of protectTableAsync: runs protectTable for one request at a time and posts the result, or the
- * error as plain data (name, message, refusal reason).
+ * Worker thread of protectTableAsync: runs protectTable for one request at a time and answers with the
+ * decisions, or the error as plain data (name, message, refusal reason), both as a result of the pool's job.
  */
-import { parentPort } from 'node:worker_threads';
-import { DisclosureInputError, DisclosureRefusal } from './errors.js';
+import { serveWorker } from '../common/worker-pool.js';
+import { DisclosureInputError, DisclosureRefusal, type RefusalReason } from './errors.js';
 import { protectTable } from './protect-table.js';
-import { decisionsToWire, tableFromWire, type WireTable } from './wire.js';
+import { decisionsToWire, tableFromWire, type WireDecisions, type WireTable } from './wire.js';
 
 export interface WorkerRequest {
-  id: number;
   input: WireTable;
   k: number;
   deadline: number;
 }
 
-parentPort?.on('message', ({ id, input, k, deadline }: WorkerRequest) => {
-  try {
-    const { wire, transfer } = decisionsToWire(protectTable(tableFromWire(input), { k, deadline }));
-    parentPort?.postMessage({ id, table: wire }, transfer);
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    parentPort?.postMessage({
-      id,
-      error: {
-        name: e.name,
-        message: e.message,
-        reason: error instanceof DisclosureRefusal ? error.reason : undefined,
-        input: error instanceof DisclosureInputError,
-      },
-    });
-  }
-});
+export type WorkerReply =
+  | { table: WireDecisions }
+  | { error: { name: string; message: string; reason?: RefusalReason; input: boolean } };
+
+serveWorker(
+  ({ input, k, deadline }: WorkerRequest) => {
+    try {
+      const { wire, transfer } = decisionsToWire(protectTable(tableFromWire(input), { k, deadline }));
+      return { result: { table: wire } satisfies WorkerReply, transfer };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      const reply: WorkerReply = {
+        error: {
+          name: e.name,
+          message: e.message,
+          reason: error instanceof DisclosureRefusal ? error.reason : undefined,
+          input: error instanceof DisclosureInputError,
+        },
+      };
+      return { result: reply };
+    }
+  },
+  // The budget is wall-clock time: at a lowered priority a busy machine would spend it.
+  { lowerPriority: false },
+);
