@@ -50,6 +50,31 @@ describe('worker pool', () => {
     }
   });
 
+  it('a deadline counts the wait: a job still queued at it is refused unrun, one running past it (+ grace) abandoned', async () => {
+    const p = pool({ size: 1 });
+    try {
+      const first = p.run<string>({ ms: 400, value: 'first' });
+      const started = Date.now();
+      // Queued behind a 400 ms job with a 100 ms deadline: refused when the worker frees up, never run.
+      await expect(
+        p.run({ ms: 0, value: 'late' }, [], { deadline: Date.now() + 100 }),
+      ).rejects.toBeInstanceOf(WorkerTimeoutError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      await expect(first).resolves.toBe('first');
+      // Running: abandoned at deadline + grace, long before its 5 s.
+      const t0 = Date.now();
+      await expect(
+        p.run({ ms: 5_000 }, [], { deadline: Date.now() + 100, graceMs: 100 }),
+      ).rejects.toBeInstanceOf(WorkerTimeoutError);
+      expect(Date.now() - t0).toBeLessThan(4_000);
+      await expect(p.run({ ms: 0, value: 'after' }, [], { deadline: Date.now() + 5_000 })).resolves.toBe(
+        'after',
+      );
+    } finally {
+      await p.close();
+    }
+  });
+
   it('close rejects what is queued and running; the pool starts afresh when used again', async () => {
     const p = pool();
     const running = p.run({ ms: 2_000 });
