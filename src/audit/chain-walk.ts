@@ -3,8 +3,9 @@ import { sha256Hex } from '../crypto/index.js';
 import { contentHash, GENESIS_HASH } from './hash-chain.js';
 
 /**
- * Recomputes the audit chain from the database, in large seq-range batches, with every value fetched as
- * raw text (no per-row object, Date or JSON parsing in JS): each scheme-2 event costs one SHA-256.
+ * Recomputes the legacy audit chain (schemes 1 and 2, before the stripes) from the database, in large
+ * seq-range batches, with every value fetched as raw text (no per-row object, Date or JSON parsing in JS):
+ * scheme-2 events are hashed in PostgreSQL, scheme-1 events (keyed) here.
  */
 
 export const WALK_BATCH = 20_000;
@@ -14,19 +15,20 @@ export const ISO_AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS
 const j = (column: string) => `coalesce(pg_catalog.to_json(${column})::text, 'null')`;
 
 /**
- * One statement per batch: events of (lo, hi] with, for a scheme-2 event, the exact text its hash covers,
- * serialized by PostgreSQL built-ins from the stored columns (the same text audit_append_v2 hashed; see
- * contentV2 in hash-chain.ts) and the side-table count and digest. Only four short columns per event cross
- * the wire, so the service hashes at the speed of SHA-256. Built-ins only: a database writer can replace
- * audit_content_v2(), not pg_catalog.
+ * One statement per batch: events of (lo, hi]; a scheme-2 event hashed in PostgreSQL from the exact text its
+ * hash covers, serialized by built-ins from the stored columns and the side table's count and digest (the
+ * text audit_append_v2 hashed then; see contentV2 and linkHashV2 in hash-chain.ts), and compared with its
+ * stored hash: '' when it matches. A scheme-1 event comes with its content for the keyed hash here. Built-ins
+ * only: a database writer can replace audit_content_v2(), not pg_catalog.
  */
 const BATCH_SQL = `
   SELECT e.seq::text, e.prev_hash, e.hash, e.hash_version::text,
     CASE WHEN e.hash_version = 2 THEN
-      'v2|' || e.prev_hash || '|' || e.seq || '|' || ${ISO_AT} || '|' ||
-      pg_catalog.concat_ws(',', ${j('e.actor_id')}, ${j('e.actor_role')}, ${j('e.action')}, ${j('e.resource_type')},
-        ${j('e.resource_id')}, coalesce(r.n, 0)::text, ${j('r.h')}, ${j('e.outcome')}, ${j('e.request_id')},
-        ${j('e.client_request_id')}) || '|' || e.details::text
+      CASE WHEN e.hash = pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        'v2|' || e.prev_hash || '|' || e.seq::text || '|' || ${ISO_AT} || '|' ||
+        pg_catalog.concat_ws(',', ${j('e.actor_id')}, ${j('e.actor_role')}, ${j('e.action')}, ${j('e.resource_type')},
+          ${j('e.resource_id')}, coalesce(r.n, 0)::text, ${j('r.h')}, ${j('e.outcome')}, ${j('e.request_id')},
+          ${j('e.client_request_id')}) || '|' || e.details::text, 'UTF8')), 'hex') THEN '' ELSE 'x' END
     ELSE pg_catalog.json_build_array(${ISO_AT}, e.actor_id, e.actor_role, e.action, e.resource_type, e.resource_id,
       e.outcome, e.request_id, e.details, coalesce(r.n, 0))::text END
   FROM audit_events e
@@ -89,7 +91,8 @@ export async function walkChain(
         if (row[1] !== prevHash) return bad(seq);
         let hash: string;
         if (row[3] === '2') {
-          hash = sha256Hex(row[4]);
+          if (row[4] !== '') return bad(seq);
+          hash = row[2];
           seenV2 = true;
         } else if (row[3] === '1' && !seenV2) {
           const [
@@ -151,3 +154,40 @@ export async function walkChain(
 }
 
 export const GENESIS: WalkStart = { seq: 0, hash: GENESIS_HASH };
+
+/**
+ * walkChain from the genesis to `toSeq` on two connections at once: the second half starts from the stored
+ * hash of the middle event, which the first half recomputes (and must end with).
+ */
+export async function walkChainParallel(
+  clients: readonly pg.ClientBase[],
+  options: { chainKey: Buffer; toSeq: number; checkpoints: ReadonlyMap<number, string> },
+): Promise<WalkResult> {
+  const { chainKey, toSeq, checkpoints } = options;
+  const whole = () => walkChain(clients[0], { chainKey, start: GENESIS, toSeq, checkpoints });
+  if (clients.length < 2 || toSeq < 2 * WALK_BATCH) return whole();
+  const mid = Math.floor(toSeq / 2);
+  const { rows } = await clients[0].query<{ hash: string; hash_version: number }>(
+    `SELECT hash, hash_version FROM audit_events WHERE seq = $1`,
+    [mid],
+  );
+  if (rows.length === 0) return whole(); // reported where the gap is
+  const middle: WalkStart = { seq: mid, hash: rows[0].hash, seenV2: Number(rows[0].hash_version) === 2 };
+  const [first, second] = await Promise.all([
+    walkChain(clients[0], { chainKey, start: GENESIS, toSeq: mid, checkpoints }),
+    walkChain(clients[1], { chainKey, start: middle, toSeq, checkpoints }),
+  ]);
+  if (!first.ok) return first;
+  if (first.headHash !== middle.hash)
+    return { ok: false, checked: first.checked, firstBadSeq: mid, reason: 'chain' };
+  const checked = first.checked + second.checked;
+  if (!second.ok) {
+    // A checkpoint disagreement right after the middle: the newest matching checkpoint may be before it.
+    const firstBadSeq =
+      second.reason === 'checkpoint' && second.firstBadSeq === mid + 1
+        ? first.lastAnchoredSeq + 1
+        : second.firstBadSeq;
+    return { ...second, checked, firstBadSeq };
+  }
+  return { ...second, checked, lastAnchoredSeq: Math.max(first.lastAnchoredSeq, second.lastAnchoredSeq) };
+}

@@ -286,6 +286,11 @@ describe('audit stripes: events written before the migration (e2e)', () => {
         [i % 4 === 0 ? [`legacy-${i}`] : [], `legacy-${i}`],
       );
     }
+    // Enough for verify to walk the legacy chain in two halves at once.
+    await old.query(
+      `SELECT audit_append_v2(NULL, NULL, 'auth.logout', NULL, NULL, '{}'::text[], 'allowed', 'bulk-' || g, NULL, '{}')
+         FROM generate_series(1, 45000) g`,
+    );
     // A checkpoint the service of that version would have signed.
     const seed = generateKeyBase64();
     const [head] = (await old.query(`SELECT seq::int, hash FROM audit_head`)) as {
@@ -358,10 +363,13 @@ describe('audit stripes: events written before the migration (e2e)', () => {
   it(
     'an UPDATE of a legacy event, or removing its newest ones, is still reported at its seq',
     async () => {
-      await asAttacker(t, `UPDATE audit_events SET outcome = 'failed' WHERE seq = 3`);
-      expect(await verifyAs(t, auditor)).toMatchObject({ ok: false, firstBadSeq: 3 });
-      await asAttacker(t, `UPDATE audit_events SET outcome = 'allowed' WHERE seq = 3`);
-      expect((await verifyAs(t, auditor)).ok).toBe(true);
+      // In the first half of the walk, in the second, and the event the second half starts from.
+      for (const seq of [3, Math.floor(legacyCount / 2) + 7, Math.floor(legacyCount / 2)]) {
+        await asAttacker(t, `UPDATE audit_events SET outcome = 'failed' WHERE seq = $1`, [seq]);
+        expect(await verifyAs(t, auditor)).toMatchObject({ ok: false, firstBadSeq: seq });
+        await asAttacker(t, `UPDATE audit_events SET outcome = 'allowed' WHERE seq = $1`, [seq]);
+        expect((await verifyAs(t, auditor)).ok).toBe(true);
+      }
 
       const { rows } = await t.db.query(`SELECT row_to_json(e) AS r FROM audit_events e WHERE seq = $1`, [
         legacyCount,
