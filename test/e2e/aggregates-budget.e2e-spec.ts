@@ -45,7 +45,13 @@ describe('aggregates under a privacy-loss budget: attacks on a planted populatio
       .body as { ok: boolean; firstBadSeq?: number };
 
   beforeAll(async () => {
-    t = await startTestApp({ K_ANONYMITY_THRESHOLD: String(K), AGGREGATE_GLOBAL_BUDGET_RHO: '100' });
+    t = await startTestApp({
+      K_ANONYMITY_THRESHOLD: String(K),
+      AGGREGATE_GLOBAL_BUDGET_RHO: '100',
+      // The planted population is written by one caseworker faster than the per-account limit (200/s) allows
+      // since audit appends no longer serialize on one chain lock.
+      RATE_LIMIT_PER_ACCOUNT: '1000000',
+    });
     expect(t.config.env.AGGREGATE_RESEARCHER_BUDGET_RHO).toBe(BUDGET); // the default is what is attacked
     admin = await adminToken(t);
     const office = await createOffice(t, admin);
