@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     'max-cases': { type: 'string', default: '1000000' },
     // Only these paths (comma-separated: create, chain-lock, read, search, ingest, aggregates); all by default.
     only: { type: 'string' },
+    // The service, the seed and pgbench reach the embedded cluster through its Unix socket (in /tmp), not TCP.
+    'unix-socket': { type: 'boolean', default: false },
   },
 });
 const MAX_CASES = Number(args['max-cases']);
@@ -75,8 +77,10 @@ async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = 41000 + Math.floor(Math.random() * 9000);
   const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, persistent: false });
   await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
+  const url = new URL(embedded.urlFor('bench'));
+  if (args['unix-socket']) url.searchParams.set('host', '/tmp');
   return {
-    url: embedded.urlFor('bench'),
+    url: url.toString(),
     stop: async () => {
       await embedded.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -278,7 +282,7 @@ async function pgbench(dbUrl: string, script: string, clients: number, seconds: 
       '-l',
       `--log-prefix=${path.join(dir, 'log')}`,
       '-h',
-      url.hostname,
+      url.searchParams.get('host') ?? url.hostname,
       '-p',
       url.port,
       '-U',
