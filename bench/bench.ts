@@ -13,17 +13,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
-import { generateKeyBase64 } from '../src/crypto/index.js';
+import { generateKeys } from '../src/config/keys.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import { SyntheticCases } from '../src/seed/synthetic.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
 import { topFunctions } from './profile-top.js';
-import { api, BENCH_PASSWORD, createUser, loadAverage, login, waitForHealth } from './service-client.js';
+import { api, createUser, loadAverage, login, serviceEnv, waitForHealth } from './service-client.js';
 
 const run = promisify(execFile);
 const ROOT = process.cwd();
-const PASSWORD = BENCH_PASSWORD;
 
 const { values: args } = parseArgs({
   options: {
@@ -85,29 +84,6 @@ async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
       await embedded.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    PORT: String(port),
-    DATABASE_URL: dbUrl,
-    BOOTSTRAP_ADMIN_USERNAME: 'admin',
-    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    JWT_TTL_SECONDS: String(24 * 3600),
-    // One caseworker token drives every load: the per-account limit (200/s by default) would answer 429s.
-    // The limiter still runs on every request (its cost is measured), it just never refuses.
-    RATE_LIMIT_PER_ACCOUNT: '1000000',
-    KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
-    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
-    FIELD_MASTER_KEY_ID: 'b1',
-    PSEUDONYM_KEY: generateKeyBase64(),
-    BLIND_INDEX_KEY: generateKeyBase64(),
-    JWT_SECRET: generateKeyBase64(),
-    AUDIT_CHAIN_KEY: generateKeyBase64(),
   };
 }
 
@@ -496,7 +472,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   const target = await database();
   const port = 42000 + Math.floor(Math.random() * 9000);
-  const env = serviceEnv(target.url, port);
+  const env = serviceEnv(target.url, port, {
+    KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
+    ...generateKeys(),
+  });
   const seedRates: number[] = [];
   try {
     // Migrations and the bootstrap admin come from the service's own start-up.

