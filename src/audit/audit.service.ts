@@ -67,6 +67,13 @@ export interface AuditPage {
   cursor?: number;
 }
 
+/** Audit details chosen by the statement: `details` where the SQL condition `when` holds. */
+export interface DetailsWhen {
+  /** A boolean SQL expression over the statement's row (fixed text, no values spliced in). */
+  when: string;
+  details: AuditDetails;
+}
+
 /** Resource ids are ids, never values: bounded, printable, no separators of the side-table digest. */
 const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -159,10 +166,18 @@ export class AuditService {
    * record() checks them), for a statement that writes and audits at once (a create: one statement, atomic
    * on its own, with no transaction round trips). The call must be evaluated exactly once in a statement
    * that fails as a whole if the write fails; it takes a stripe's lock, held to the statement's commit.
+   * `otherwise`: details that replace `input.details` where a condition of the statement's row holds (both
+   * checked here), for details that depend on the row the statement itself reads (a read of an erased case).
    */
-  appendCall(ctx: RequestContext, input: AuditEventInput, first: number): { sql: string; params: unknown[] } {
+  appendCall(
+    ctx: RequestContext,
+    input: AuditEventInput,
+    first: number,
+    otherwise?: DetailsWhen,
+  ): { sql: string; params: unknown[] } {
     const details = input.details ?? {};
     checkDetails(input.action, details);
+    if (otherwise) checkDetails(input.action, otherwise.details);
     const resourceIds = input.resourceIds ?? [];
     for (const id of resourceIds) {
       if (typeof id !== 'string' || !RESOURCE_ID.test(id)) {
@@ -172,8 +187,11 @@ export class AuditService {
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
     const n = (i: number) => `$${first + i}`;
     // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the stripe's lock.
+    const detailsSql = otherwise
+      ? `CASE WHEN ${otherwise.when} THEN ${n(10)}::jsonb ELSE ${n(9)}::jsonb END`
+      : `${n(9)}::jsonb`;
     return {
-      sql: `audit_append_v2(${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${n(9)}::jsonb)`,
+      sql: `audit_append_v2(${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${detailsSql})`,
       params: [
         actor.id,
         actor.role,
@@ -185,6 +203,7 @@ export class AuditService {
         ctx.requestId,
         ctx.clientRequestId ?? null,
         JSON.stringify(details),
+        ...(otherwise ? [JSON.stringify(otherwise.details)] : []),
       ],
     };
   }

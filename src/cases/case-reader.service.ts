@@ -14,6 +14,7 @@ import {
   type CaseRow,
   type CaseView,
   type OpenedCase,
+  viewFields,
 } from './case-view.js';
 
 /** A case as answered: the caller's view and the version for the ETag. */
@@ -76,6 +77,39 @@ export class CaseReader {
 
   view(actor: AuthenticatedPrincipal, row: CaseRow, opened?: OpenedCase | null): CaseView {
     return caseView(actor.role, row, opened === undefined ? this.open(actor, row) : opened);
+  }
+
+  /**
+   * Case `id` as `actor` may see it, with the answer's audit event (listing the view's fields), in ONE
+   * statement (ScopedCases.findAudited): for CaseTransaction.runOneStatement. A case out of scope is the
+   * same CaseDenied as load()'s, its denial audited by the caller after this statement (which appended
+   * nothing).
+   */
+  async readAudited(
+    em: EntityManager,
+    ctx: RequestContext,
+    actor: AuthenticatedPrincipal,
+    action: AuditAction,
+    id: string,
+  ): Promise<VersionedCase> {
+    const cases = scopedCases(em, actor);
+    const event = { action, outcome: 'allowed', resourceType: 'case', resourceId: id } as const;
+    const row = await cases.findAudited(id, this.columns(actor), (first) =>
+      this.audit.appendCall(
+        ctx,
+        { ...event, details: { fields: [...viewFields(actor.role, false)] } },
+        first,
+        {
+          when: 'found."erasedAt" IS NOT NULL',
+          details: { fields: [...viewFields(actor.role, true)] },
+        },
+      ),
+    );
+    if (row === null) {
+      const exists = await cases.existsInAnyOffice(id);
+      throw new CaseDenied(caseNotFound(), { reason: exists ? 'office_scope' : 'not_found' });
+    }
+    return { view: this.view(actor, row), version: row.version };
   }
 
   /**

@@ -46,7 +46,8 @@ export class CaseTransaction {
   /**
    * run() for work that is ONE statement, atomic on its own (its audit event inside it, see
    * AuditService.appendCall): no transaction is opened, which saves the BEGIN and COMMIT round trips.
-   * `work` must issue exactly one statement through `em`; denials and failures are audited as in run().
+   * `work` must issue exactly one statement that writes through `em` (read-only lookups that only explain a
+   * refusal may follow it, as a read's 404 does); denials and failures are audited as in run().
    */
   runOneStatement<T>(
     ctx: RequestContext,

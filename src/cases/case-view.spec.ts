@@ -7,6 +7,7 @@ import {
   COLUMNS_BY_FIELD,
   type CaseRow,
   type OpenedCase,
+  viewFields,
 } from './case-view.js';
 
 const METADATA = [
@@ -118,5 +119,42 @@ describe('caseView', () => {
     expect(record.consent).toEqual({ research: true });
     expect(record).not.toHaveProperty('consentResearch');
     expect(record).not.toHaveProperty('wrappedKey');
+  });
+
+  describe('viewFields (what a read audits before it has the row)', () => {
+    // Any value a fetched column may hold, null included: the fields must not depend on it.
+    const columnValue = fc.oneof(
+      fc.constant(null),
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.date({ noInvalidDate: true }),
+      fc.array(fc.string(), { maxLength: 3 }),
+    );
+
+    it('are the keys of the view of any row the role fetches, live or erased', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...ROLES),
+          fc.option(fc.date({ noInvalidDate: true }), { nil: null }),
+          fc.infiniteStream(columnValue),
+          (role, erasedAt, values) => {
+            const row = Object.fromEntries(
+              columnsFor(role).map((column) => [column, values.next().value as unknown]),
+            ) as unknown as CaseRow;
+            row.erasedAt = erasedAt;
+            const view = caseView(role, row, needsDecryption(role) ? opened : null);
+            expect(viewFields(role, erasedAt !== null)).toEqual(Object.keys(view));
+          },
+        ),
+      );
+    });
+
+    it('list every readable field of a live case, and only metadata of an erased one', () => {
+      for (const role of ROLES) {
+        expect(viewFields(role, false)).toEqual(readableFields(role));
+        for (const field of viewFields(role, true)) expect(METADATA).toContain(field);
+      }
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import {
   fieldsOfGroup,
+  needsDecryption,
   project,
   selectedColumns,
   type CaseField,
@@ -98,4 +99,30 @@ export function caseRecord(row: CaseRow, opened: OpenedCase | null): CaseView {
 /** The case as `role` may see it. */
 export function caseView(role: Role, row: CaseRow, opened: OpenedCase | null): CaseView {
   return project(role, caseRecord(row, opened));
+}
+
+/**
+ * The fields of `role`'s view of a case, live or erased: what a read's audit event lists. They depend on the
+ * role and the erasure only (never on values: every fetched column is present, null or not), so a read can
+ * name them before it has the row.
+ */
+export function viewFields(role: Role, erased: boolean): readonly string[] {
+  const key = `${role}:${erased}`;
+  let fields = viewFieldsCache.get(key);
+  if (fields === undefined) {
+    fields = Object.freeze(fieldsOfView(role, erased));
+    viewFieldsCache.set(key, fields);
+  }
+  return fields;
+}
+
+const viewFieldsCache = new Map<string, readonly string[]>();
+
+function fieldsOfView(role: Role, erased: boolean): string[] {
+  const row = Object.fromEntries(columnsFor(role).map((column) => [column, null])) as unknown as CaseRow;
+  row.erasedAt = erased ? new Date(0) : null;
+  const opened: OpenedCase | null = needsDecryption(role)
+    ? { subject: { givenName: '' } as Subject, narrative: null }
+    : null;
+  return Object.keys(caseView(role, row, opened));
 }

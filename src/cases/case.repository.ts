@@ -87,6 +87,33 @@ export class ScopedCases {
   }
 
   /**
+   * find() and the read's audit event in ONE statement (atomic on its own, no transaction round trips): the
+   * event is appended only when the case is in the actor's scope, in the same snapshot as the row. `append`
+   * gets its first parameter number and may name the row's columns as `found."property"`.
+   */
+  async findAudited(
+    id: string,
+    columns: readonly CaseColumn[],
+    append: (first: number) => { sql: string; params: unknown[] },
+  ): Promise<CaseRow | null> {
+    const scope = officeScope(this.actor);
+    if (scope.kind === 'none') return null;
+    const own = scope.kind === 'office';
+    const params: unknown[] = own ? [id, scope.officeId] : [id];
+    const audit = append(params.length + 1);
+    params.push(...audit.params);
+    const rows = (await this.em.query(
+      prepared(`WITH found AS MATERIALIZED (
+              SELECT ${selectList(this.em, columns)} FROM cases ${ALIAS}
+               WHERE ${ALIAS}.id = $1${own ? ` AND ${ALIAS}.office_id = $2` : ''}),
+            audited AS MATERIALIZED (SELECT ${audit.sql} AS seq FROM found)
+       SELECT found.* FROM found CROSS JOIN audited`),
+      params,
+    )) as CaseRow[];
+    return rows[0] ?? null;
+  }
+
+  /**
    * A new case of the actor's own office (the office is never taken from the caller's input), returned
    * with `columns` by the INSERT itself (no second round trip to read it back).
    */

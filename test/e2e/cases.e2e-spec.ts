@@ -434,6 +434,37 @@ describe('cases (e2e, real PostgreSQL)', () => {
     });
   });
 
+  describe('the read and its audit event (one statement)', () => {
+    it('each read appends one allowed event listing exactly the answered fields, live and erased', async () => {
+      const id = (await createCase(users.caseworker)).id as string;
+      for (const erased of [false, true]) {
+        if (erased)
+          expect((await t.http().delete(`/v1/cases/${id}`).set(auth(users.supervisor))).status).toBe(204);
+        for (const role of ['caseworker', 'supervisor', 'auditor'] as const) {
+          const before = await auditRows(`action = 'case.read' AND resource_id = $1`, [id]);
+          const res = await t.http().get(`/v1/cases/${id}`).set(auth(users[role]));
+          expect(res.status).toBe(200);
+          const after = await auditRows(`action = 'case.read' AND resource_id = $1`, [id]);
+          expect(after.slice(before.length)).toEqual([
+            {
+              action: 'case.read',
+              outcome: 'allowed',
+              resource_id: id,
+              details: { fields: Object.keys(res.body) },
+            },
+          ]);
+        }
+      }
+    });
+
+    it('a read out of scope appends no allowed event, only its denial', async () => {
+      const id = (await createCase(users.caseworker)).id as string;
+      expect((await t.http().get(`/v1/cases/${id}`).set(auth(cwB))).status).toBe(404);
+      const events = await auditRows(`action = 'case.read' AND resource_id = $1`, [id]);
+      expect(events.map((e) => [e.outcome, e.details])).toEqual([['denied', { reason: 'office_scope' }]]);
+    });
+  });
+
   describe('erasure', () => {
     it('destroys key, ciphertexts and blind indexes; GET shows metadata only; search finds nothing; PATCH is 409', async () => {
       const given = uniq('Erasable');
