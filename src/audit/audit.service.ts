@@ -67,6 +67,14 @@ export interface AuditPage {
   cursor?: number;
 }
 
+/** One audit append as a SQL call for a statement of the caller's (AuditService.appendCall). */
+export interface AppendCall {
+  sql: string;
+  params: unknown[];
+  /** Marks the request's session confirmed: call it once the statement succeeded and evaluated `sql`. */
+  confirm: () => void;
+}
+
 /** Audit details chosen by the statement: `details` where the SQL condition `when` holds. */
 export interface DetailsWhen {
   /** A boolean SQL expression over the statement's row (fixed text, no values spliced in). */
@@ -159,6 +167,7 @@ export class AuditService {
   async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const call = this.appendCall(ctx, input, 1);
     await em.query(prepared(`SELECT ${call.sql}`), call.params);
+    call.confirm();
   }
 
   /**
@@ -168,13 +177,19 @@ export class AuditService {
    * that fails as a whole if the write fails; it takes a stripe's lock, held to the statement's commit.
    * `otherwise`: details that replace `input.details` where a condition of the statement's row holds (both
    * checked here), for details that depend on the row the statement itself reads (a read of an erased case).
+   *
+   * When the caller's principal came from the session cache and is not confirmed yet (ctx.actor.sessionCheck),
+   * the call is audit_append_for_session(), which first confirms the session in the same statement (else
+   * SQLSTATE CT401 fails the statement as a whole); call `confirm()` once the statement has succeeded AND
+   * evaluated the call, which marks the request's session confirmed. (Not calling it is safe: the request is
+   * then confirmed by a lookup before it is answered.)
    */
   appendCall(
     ctx: RequestContext,
     input: AuditEventInput,
     first: number,
     otherwise?: DetailsWhen,
-  ): { sql: string; params: unknown[] } {
+  ): AppendCall {
     const details = input.details ?? {};
     checkDetails(input.action, details);
     if (otherwise) checkDetails(input.action, otherwise.details);
@@ -185,14 +200,34 @@ export class AuditService {
       }
     }
     const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
-    const n = (i: number) => `$${first + i}`;
+    const check = ctx.actor?.sessionCheck;
+    const session = check !== undefined && !check.confirmed ? ctx.actor : null;
+    const sessionParams = session
+      ? [
+          session.sessionId,
+          session.id,
+          session.username,
+          session.role,
+          session.officeId,
+          session.approvedUntil,
+        ]
+      : [];
+    const n = (i: number) => `$${first + sessionParams.length + i}`;
+    const s = (i: number) => `$${first + i}`;
     // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the stripe's lock.
     const detailsSql = otherwise
       ? `CASE WHEN ${otherwise.when} THEN ${n(10)}::jsonb ELSE ${n(9)}::jsonb END`
       : `${n(9)}::jsonb`;
+    const fn = session
+      ? `audit_append_for_session(${s(0)}::uuid, ${s(1)}::uuid, ${s(2)}::text, ${s(3)}::text, ${s(4)}::uuid, ${s(5)}::text, `
+      : 'audit_append_v2(';
     return {
-      sql: `audit_append_v2(${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${detailsSql})`,
+      sql: `${fn}${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${detailsSql})`,
+      confirm: () => {
+        if (session && check) check.confirmed = true;
+      },
       params: [
+        ...sessionParams,
         actor.id,
         actor.role,
         input.action,

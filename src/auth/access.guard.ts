@@ -43,6 +43,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (!rule) return denied('role', forbidden('This route is not available'));
     if (!request.headers.authorization) return denied('missing_token', unauthenticated());
 
+    request.sessionInStatement = rule.sessionInStatement === true;
     // A database that cannot answer the session lookup is a 503, never a 401 for a token that may be valid.
     const authenticated = await (super.canActivate(context) as Promise<boolean>).catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw error;

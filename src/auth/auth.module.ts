@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
@@ -12,6 +12,8 @@ import { JWT_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
 import { DenialSummaryService } from './denial-summary.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { SessionCache } from './session-cache.js';
+import { SessionConfirmInterceptor } from './session-confirm.interceptor.js';
 import { SessionService } from './session.service.js';
 
 @Module({
@@ -40,7 +42,9 @@ import { SessionService } from './session.service.js';
     DenialSummaryService,
     JwtStrategy,
     LocalStrategy,
+    { provide: SessionCache, useFactory: () => new SessionCache() },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: SessionConfirmInterceptor },
   ],
   exports: [SessionService, LoginThrottleService],
 })

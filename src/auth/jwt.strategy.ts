@@ -1,21 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import type { AuthenticatedPrincipal } from '../common/request-context.js';
+import type { AppRequest, AuthenticatedPrincipal } from '../common/request-context.js';
 import { AppConfig } from '../config/app-config.js';
 import { secretKeyObject } from '../crypto/index.js';
 import { AuthService, type TokenPayload } from './auth.service.js';
+import { SessionCache } from './session-cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const JWT_ALGORITHM = 'HS256';
 
-/** Bearer tokens: algorithm pinned, issuer, audience and expiry checked, then the session looked up. */
+/**
+ * Bearer tokens: algorithm pinned, issuer, audience and expiry checked, then the session looked up; on a
+ * route whose statement confirms the session (AccessRule.sessionInStatement), a principal confirmed within
+ * the last minute is taken from the SessionCache instead, unconfirmed until that statement (or a lookup)
+ * confirms it.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     config: AppConfig,
     private readonly auth: AuthService,
+    private readonly sessions: SessionCache,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -27,12 +34,26 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.env.JWT_ISSUER,
       audience: config.env.JWT_AUDIENCE,
       ignoreExpiration: false,
+      passReqToCallback: true,
     });
   }
 
-  async validate(payload: Partial<TokenPayload>): Promise<AuthenticatedPrincipal | false> {
+  async validate(
+    request: AppRequest,
+    payload: Partial<TokenPayload>,
+  ): Promise<AuthenticatedPrincipal | false> {
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return false;
     if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
-    return (await this.auth.principalFor({ sub: payload.sub, sid: payload.sid })) ?? false;
+    if (request.sessionInStatement === true) {
+      const cached = this.sessions.unconfirmed(payload.sid, payload.sub);
+      if (cached !== undefined) return cached;
+    }
+    const principal = await this.auth.principalFor({ sub: payload.sub, sid: payload.sid });
+    if (principal === null) {
+      this.sessions.forget(payload.sid);
+      return false;
+    }
+    this.sessions.remember(principal);
+    return principal;
   }
 }

@@ -52,6 +52,14 @@ export interface DuplicateMatch {
 
 export type CaseChanges = QueryDeepPartialEntity<CaseEntity>;
 
+/** An audit append for a statement of this repository (AuditService.appendCall's shape). */
+export interface AuditedAppend {
+  sql: string;
+  params: unknown[];
+  /** Called once the statement succeeded and evaluated the append. */
+  confirm: () => void;
+}
+
 /** The actor's cases, in one transaction. */
 export class ScopedCases {
   constructor(
@@ -94,7 +102,7 @@ export class ScopedCases {
   async findAudited(
     id: string,
     columns: readonly CaseColumn[],
-    append: (first: number) => { sql: string; params: unknown[] },
+    append: (first: number) => AuditedAppend,
   ): Promise<CaseRow | null> {
     const scope = officeScope(this.actor);
     if (scope.kind === 'none') return null;
@@ -110,6 +118,8 @@ export class ScopedCases {
        SELECT found.* FROM found CROSS JOIN audited`),
       params,
     )) as CaseRow[];
+    // The append ran (and confirmed the session, if it had to) only if the row was found.
+    if (rows.length > 0) audit.confirm();
     return rows[0] ?? null;
   }
 
@@ -155,7 +165,7 @@ export class ScopedCases {
   async insertAudited(
     values: NewCase,
     columns: readonly CaseColumn[],
-    append: (first: number) => { sql: string; params: unknown[] },
+    append: (first: number) => AuditedAppend,
   ): Promise<{ row: CaseRow; sameOffice: string[] }> {
     const scope = officeScope(this.actor);
     if (scope.kind !== 'office') throw new Error('only office staff create cases');
@@ -178,6 +188,7 @@ export class ScopedCases {
       params,
     )) as (CaseRow & { [SAME_OFFICE]: string[] })[];
     if (rows.length !== 1) throw new Error('the audited insert returned no row');
+    audit.confirm();
     const { [SAME_OFFICE]: sameOffice, ...row } = rows[0];
     return { row: row as CaseRow, sameOffice };
   }

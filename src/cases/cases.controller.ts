@@ -76,7 +76,7 @@ export class CasesController {
   ) {}
 
   @Post()
-  @Authenticated('case.create')
+  @Authenticated('case.create', { sessionInStatement: true })
   @ApiOperation({ summary: 'Register a case in the caller’s office' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -130,7 +130,7 @@ export class CasesController {
   }
 
   @Get(':id')
-  @Authenticated('case.read')
+  @Authenticated('case.read', { sessionInStatement: true })
   @ApiOperation({ summary: 'A case as the caller’s role may see it (auditors: metadata and consent)' })
   @ApiOkResponse({ type: CaseDto, headers: ETAG_HEADER })
   @ApiBadRequestResponse(BAD_REQUEST)

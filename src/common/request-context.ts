@@ -16,9 +16,24 @@ export interface AuthenticatedPrincipal extends Principal {
   username: string;
   sessionId: string;
   approvedUntil: string | null;
+  /**
+   * Present when the guard authorized this request from a cached principal (auth/session-cache.ts): the
+   * session is confirmed only once a statement's audit append has checked it (or a lookup has), then
+   * `confirmed` is true. Absent: the session was looked up for this request.
+   */
+  sessionCheck?: SessionCheck;
 }
 
-export type AppRequest = FastifyRequest & { user?: AuthenticatedPrincipal };
+/** Whether a request's cached principal has been confirmed against the database yet (mutable, per request). */
+export interface SessionCheck {
+  confirmed: boolean;
+}
+
+export type AppRequest = FastifyRequest & {
+  user?: AuthenticatedPrincipal;
+  /** Set by the access guard for the JWT strategy: the route lets its statement confirm the session. */
+  sessionInStatement?: boolean;
+};
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

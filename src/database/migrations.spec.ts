@@ -19,6 +19,8 @@ const PINNED: Record<string, string> = {
   '1796500000000-Workflows.ts': '43fc8b10e3cc63a7aec37dfd52e4b9bb2c4c1c40a978908a5bc84c8bcbaa37b7',
   '1796600000000-ReleaseDocuments.ts': '76622396d580c226c67db0260f9888ceaaa580be077b3e92426ea7e54ff76fc5',
   '1797010000000-AuditStripes.ts': 'e3b744a71678bcdba05949ca4315b4f3cc99a9f894c30781aef9a1f9c7b2aa80',
+  '1797030000000-AuditAppendForSession.ts':
+    'aa61f7c6a497803fedeaa8d5a302766adeb286d5cef4f4f85e2a8e7b747c7da9',
 };
 
 const DIR = join(import.meta.dirname, '..', '..', 'migrations');

@@ -8,6 +8,7 @@ import { TwoPersonRule1796300000001 } from '../../migrations/1796300000001-TwoPe
 import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows.js';
 import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-ReleaseDocuments.js';
 import { AuditStripes1797010000000 } from '../../migrations/1797010000000-AuditStripes.js';
+import { AuditAppendForSession1797030000000 } from '../../migrations/1797030000000-AuditAppendForSession.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Workflows1796500000000,
   ReleaseDocuments1796600000000,
   AuditStripes1797010000000,
+  AuditAppendForSession1797030000000,
 ];
