@@ -6,6 +6,7 @@ import {
   exampleCase,
   type TestUser,
 } from '../factories.js';
+import { securityHeaders } from '../../src/common/security-headers.js';
 import { startTestApp, type TestApp } from '../test-app.js';
 
 describe('password policy, no-store, 404 bodies and identity characters (e2e)', () => {
@@ -66,6 +67,28 @@ describe('password policy, no-store, 404 bodies and identity characters (e2e)', 
     const denied = await t.http().get('/v1/cases');
     expect(denied.status).toBe(401);
     expect(denied.headers['cache-control']).toBe('no-store');
+  });
+
+  it('every response carries the security headers (helmet’s, computed once), errors and 404s included', async () => {
+    const created = await createCase(t, worker.token);
+    const responses = [
+      await t.http().get('/health'),
+      await t.http().get(`/v1/cases/${created.id}`).set('Authorization', `Bearer ${worker.token}`),
+      await t.http().get('/v1/cases'),
+      await t.http().get('/v1/nowhere'),
+      await t.http().post('/v1/auth/login').set('Content-Type', 'application/json').send('{"a":'),
+    ];
+    for (const res of responses) {
+      expect(res.headers).toMatchObject(securityHeaders());
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'referrer-policy': 'no-referrer',
+      });
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("object-src 'none'");
+    }
   });
 
   it('a 404 body does not echo the query string', async () => {
