@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditDetails } from '../audit/audit-actions.js';
+import { ConcurrencyLimit, ConcurrencyLimitBusy } from '../common/concurrency-limit.js';
 import { DomainError, failureReasonOf, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { validateBody } from '../common/validation.js';
@@ -90,12 +91,22 @@ const toStored = (row: StoredRow): StoredAnswer => ({
  */
 @Injectable()
 export class AggregatesService implements OnApplicationShutdown {
+  /** Fresh answers computed at once (AGGREGATE_CONCURRENCY); the rest wait in line, briefly. */
+  private readonly answering: ConcurrencyLimit;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly ledger: BudgetLedger,
-  ) {}
+  ) {
+    this.answering = new ConcurrencyLimit({
+      name: 'aggregate answers',
+      concurrency: config.env.AGGREGATE_CONCURRENCY,
+      maxQueue: ANSWER_QUEUE,
+      maxWaitMs: ANSWER_WAIT_MS,
+    });
+  }
 
   /** The protection workers go with the application (shutdown, tests): none is left running. */
   async onApplicationShutdown(): Promise<void> {
@@ -132,7 +143,12 @@ export class AggregatesService implements OnApplicationShutdown {
       const query = canonical;
       domainsFor(query.dimensions, filtersOf(query)); // refuses two dimensions of one attribute family (400)
       if (options.csv) checkCsvRows(query.dimensions, query.filters);
-      return await this.answer(ctx, query, input);
+      const checked = input;
+      return await this.answering
+        .run(() => this.answer(ctx, query, checked))
+        .catch((error: unknown) => {
+          throw error instanceof ConcurrencyLimitBusy ? answersBusy() : error;
+        });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') {
         await this.audit.recordAlone(ctx, {
@@ -465,6 +481,16 @@ async function protect(input: TableInput, k: number): Promise<ProtectedTable> {
 }
 
 const aggregatesLogger = new Logger('aggregates');
+
+/** Queries waiting for a turn at most, and how long each waits at most (then 503 with Retry-After). */
+const ANSWER_QUEUE = 64;
+const ANSWER_WAIT_MS = 20_000;
+const RETRY_AFTER_SECONDS = 5;
+
+const answersBusy = () =>
+  new DomainError('SERVICE_BUSY', 'The service is busy computing other answers: retry later', {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
 
 const tooManyCells = () =>
   validationFailed(

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -102,6 +103,12 @@ export const envSchema = z.object({
   AGGREGATE_GLOBAL_BUDGET_RHO: numberIn(0, 10_000).default(5),
   /** σ of the noise when a query names no accuracy. */
   AGGREGATE_DEFAULT_SIGMA: numberIn(1, 10_000).default(10),
+  /**
+   * Aggregate answers computed at once (a scan, then the protection); more wait in line (up to 64, 20 s each,
+   * then 503 SERVICE_BUSY). Default: half the cores (at least 1), so that researchers never take every core
+   * from caseworkers.
+   */
+  AGGREGATE_CONCURRENCY: int(1, 64, Math.max(1, Math.floor(availableParallelism() / 2))),
 
   KEYS_FILE: z.string().default('.data/dev-keys.json'),
   FIELD_MASTER_KEYS: optionalString,
