@@ -21,7 +21,8 @@ import { RANGE_BATCH, RANGE_SQL } from '../src/audit/stripe-walk.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { newUuid } from '../src/crypto/index.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
-import { MIGRATIONS } from '../src/database/migrations.js';
+import { AuditStripes1797010000000 } from '../migrations/1797010000000-AuditStripes.js';
+import { migrationsBefore } from '../src/database/migrations.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 
 const CLIENTS = 16;
@@ -242,7 +243,11 @@ async function main(): Promise<void> {
       await createDatabaseIfMissing(cluster.adminUrl, 'bench_audit');
       const url = new URL(cluster.adminUrl);
       url.pathname = '/bench_audit';
-      const old = new DataSource(dataSourceOptions(url.toString(), { migrations: MIGRATIONS.slice(0, -1) }));
+      const old = new DataSource(
+        dataSourceOptions(url.toString(), {
+          migrations: migrationsBefore(AuditStripes1797010000000),
+        }),
+      );
       await old.initialize();
       await old.runMigrations({ transaction: 'each' });
       await old.destroy();

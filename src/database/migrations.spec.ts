@@ -21,6 +21,7 @@ const PINNED: Record<string, string> = {
   '1797010000000-AuditStripes.ts': 'e3b744a71678bcdba05949ca4315b4f3cc99a9f894c30781aef9a1f9c7b2aa80',
   '1797030000000-AuditAppendForSession.ts':
     'aa61f7c6a497803fedeaa8d5a302766adeb286d5cef4f4f85e2a8e7b747c7da9',
+  '1797040000000-AuditSettledHorizon.ts': '18bfa9a7facc078b08357b5476daf4db7add3159649e17bd06c383b053456aa9',
 };
 
 const DIR = join(import.meta.dirname, '..', '..', 'migrations');

@@ -9,6 +9,7 @@ import { Workflows1796500000000 } from '../../migrations/1796500000000-Workflows
 import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-ReleaseDocuments.js';
 import { AuditStripes1797010000000 } from '../../migrations/1797010000000-AuditStripes.js';
 import { AuditAppendForSession1797030000000 } from '../../migrations/1797030000000-AuditAppendForSession.js';
+import { AuditSettledHorizon1797040000000 } from '../../migrations/1797040000000-AuditSettledHorizon.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,9 @@ export const MIGRATIONS = [
   ReleaseDocuments1796600000000,
   AuditStripes1797010000000,
   AuditAppendForSession1797030000000,
+  AuditSettledHorizon1797040000000,
 ];
+
+/** Every migration before `migration`: a database as an older version left it (upgrade tests, benches). */
+export const migrationsBefore = (migration: (typeof MIGRATIONS)[number]): typeof MIGRATIONS =>
+  MIGRATIONS.slice(0, MIGRATIONS.indexOf(migration));

@@ -4,7 +4,8 @@ import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { verifyExport } from '../../src/audit/export-verifier.js';
 import { generateKeyBase64, parseSigningKeys } from '../../src/crypto/index.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
-import { MIGRATIONS } from '../../src/database/migrations.js';
+import { AuditStripes1797010000000 } from '../../migrations/1797010000000-AuditStripes.js';
+import { migrationsBefore } from '../../src/database/migrations.js';
 import { createDatabaseIfMissing } from '../../src/database/provision.js';
 import { asAttacker, exportText, publicKeys, verifyAs } from '../audit-support.js';
 import { adminToken, createCase, createOffice, createUser, type TestUser } from '../factories.js';
@@ -286,7 +287,11 @@ describe('audit stripes: events written before the migration (e2e)', () => {
     await createDatabaseIfMissing(adminUrl, name);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const old = new DataSource(dataSourceOptions(url.toString(), { migrations: MIGRATIONS.slice(0, -1) }));
+    const old = new DataSource(
+      dataSourceOptions(url.toString(), {
+        migrations: migrationsBefore(AuditStripes1797010000000),
+      }),
+    );
     await old.initialize();
     await old.runMigrations({ transaction: 'each' });
     for (let i = 0; i < 12; i++) {
