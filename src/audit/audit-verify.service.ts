@@ -197,6 +197,10 @@ export class AuditVerifyService {
       details: { from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null },
     });
     await this.checkpoints.checkpointNow();
+    // Wait for the appends in flight (the settled horizon, in the header as settledSeq): every event of the
+    // range with seq <= settled is then in the cut below, and so is every event of a range that ended before
+    // the export began, even one committed out of seq order.
+    const settled = await this.audit.settledSeq();
     // One consistent cut: each stripe up to its newest event committed now (a stripe commits in order, so
     // an event committing later with a lower seq is left out with everything after it in its stripe).
     const snapshot = await readSnapshot((sql) => this.dataSource.query(sql));
@@ -212,6 +216,7 @@ export class AuditVerifyService {
       from: range.from?.toISOString() ?? null,
       to: range.to?.toISOString() ?? null,
       upToSeq: upTo,
+      settledSeq: settled,
     };
     async function* lines(): AsyncGenerator<string> {
       yield JSON.stringify(header) + '\n';

@@ -43,14 +43,24 @@ export class AuditController {
   @Get('events')
   @Authenticated('audit.read')
   @ApiOperation({
-    summary: 'Audit events in commit order (or newest first), filtered, with cursor pagination',
+    summary: 'Audit events in seq order (or newest first), filtered, with cursor pagination',
+    description:
+      'Events commit out of seq order (16 stripes append at once), so a page shows only events at or below ' +
+      'the settled horizon, the largest seq at and below which every event is committed or rolled back; ' +
+      'taking it waits for the appends in flight (at most a few seconds, then 503 with Retry-After). ' +
+      'nextCursor: after a full page, its last seq (either order). order=desc, at the oldest event: null (a ' +
+      'newest-first walk shows everything settled when its first page was read). order=asc, at the horizon: ' +
+      'the horizon, to continue from, when any seq above it had been drawn (the next page shows those that ' +
+      'committed meanwhile); null when none had (the walk has shown every event committed before its last ' +
+      "page began; the listing's own audit.read event is not part of it). Following nextCursor never skips " +
+      'an event.',
   })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async events(@Query() query: AuditEventsQueryDto, @Ctx() ctx: RequestContext): Promise<AuditEventPageDto> {
     const order = query.order ?? 'asc';
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorOf(order))[0];
-    const { items, lastSeq } = await this.audit.list(
+    const { items, nextSeq } = await this.audit.list(
       ctx,
       {
         actorId: query.actorId,
@@ -67,7 +77,7 @@ export class AuditController {
         ({ prevHash: _prevHash, hashVersion: _version, stripe: _stripe, stripeSeq: _stripeSeq, ...event }) =>
           event,
       ),
-      nextCursor: lastSeq === null ? null : encodeCursor([lastSeq, order]),
+      nextCursor: nextSeq === null ? null : encodeCursor([nextSeq, order]),
     };
   }
 
@@ -77,8 +87,11 @@ export class AuditController {
   @ApiOperation({
     summary: 'Stream the events of a time range as JSON Lines, then the signed checkpoints that cover them',
     description:
-      'One event per line (with prevHash, hash, hashVersion, stripe and stripeSeq), then one line per checkpoint ' +
-      '(`{"type":"checkpoint",seq,headHash,at,keyId,signature,heads}`). Check it with `npm run audit:verify`.',
+      'A header line (`{"type":"export",from,to,upToSeq,settledSeq}`: every event of the range with seq up to ' +
+      'settledSeq is in the export; taking it waits for the appends in flight, at most a few seconds, then 503 ' +
+      'with Retry-After), one event per line (with prevHash, hash, hashVersion, stripe and stripeSeq), then ' +
+      'one line per checkpoint (`{"type":"checkpoint",seq,headHash,at,keyId,signature,heads}`). Check it with ' +
+      '`npm run audit:verify`.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'Events, then checkpoints, one JSON object per line' })

@@ -63,7 +63,7 @@ export interface AuditFilter {
 export interface AuditPage {
   limit: number;
   order: 'asc' | 'desc';
-  /** The seq of the last event of the previous page. */
+  /** The seq to continue from: the previous page's nextCursor (see list). */
   cursor?: number;
 }
 
@@ -162,12 +162,13 @@ export class AuditService {
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
    * (and so the access) fails. Call it as the last statement before commit: audit_append_v2() locks the head
    * of one of 16 stripes (a free one; every event of the transaction goes to the same), held from this one
-   * statement to commit. The transaction must be READ COMMITTED (the default).
+   * statement to commit. The transaction must be READ COMMITTED (the default). Returns the event's seq.
    */
-  async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
+  async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<number> {
     const call = this.appendCall(ctx, input, 1);
-    await em.query(prepared(`SELECT ${call.sql}`), call.params);
+    const [row] = (await em.query(prepared(`SELECT ${call.sql} AS seq`), call.params)) as { seq: string }[];
     call.confirm();
+    return Number(row.seq);
   }
 
   /**
@@ -313,14 +314,42 @@ export class AuditService {
     return usernameDigest(this.attemptedUsernameKey, username);
   }
 
-  /** One page of events, filtered; the read itself is audited in the same transaction. */
+  /**
+   * The settled horizon: the largest seq S such that every event with seq <= S is committed or rolled back
+   * (audit_settled_seq(), migration 1797040000000). Events commit out of seq order across the 16 stripes, so
+   * a reader that pages or resumes by seq must stay at or below it. Taken in a statement of its own, outside
+   * any transaction of the caller: it waits (at most 3 s, then lock_not_available, a 503) for the appends in
+   * flight when it starts, holding no lock while it waits and each stripe's only for an instant.
+   */
+  async settledSeq(): Promise<number> {
+    const [row] = (await this.dataSource.query(prepared(`SELECT audit_settled_seq()::text AS seq`))) as {
+      seq: string;
+    }[];
+    return Number(row.seq);
+  }
+
+  /**
+   * One page of events, filtered, at or below the settled horizon taken first (see settledSeq); the read
+   * itself is audited in the same transaction. `nextCursor` is the seq to continue from, null when the walk
+   * is complete:
+   * - a full page (more matching events at or below the horizon): the last seq shown, in either order;
+   * - descending, a page that reaches the oldest event: null. A descending walk shows everything settled when
+   *   its first page was read (later pages go below that page's horizon, where nothing is unsettled), newest
+   *   first; events after it belong to a new walk;
+   * - ascending, a page that reaches the horizon: the horizon when any seq above it was drawn before this
+   *   listing's own event (committed, in flight or rolled back: the next page, at its own later horizon, shows
+   *   those that commit), null when none was (this page then showed every event committed before it began;
+   *   the listing's own event is not part of its walk). So an ascending walk never ends while events it has
+   *   not shown lie below a later horizon, and resuming from any cursor it gave never skips an event.
+   */
   async list(
     ctx: RequestContext,
     filter: AuditFilter,
     page: AuditPage,
-  ): Promise<{ items: AuditEvent[]; lastSeq: number | null }> {
+  ): Promise<{ items: AuditEvent[]; nextSeq: number | null }> {
+    const horizon = await this.settledSeq();
     return this.dataSource.transaction(async (em) => {
-      const { where, params } = whereClause(filter, page);
+      const { where, params } = whereClause(filter, { ...page, horizon });
       const rows = (await em.query(
         `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${where}
           ORDER BY seq ${page.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length + 1}`,
@@ -332,19 +361,27 @@ export class AuditService {
         shown.map((row) => Number(row.seq)),
       );
       const items = shown.map((row) => toEvent(row, ids.get(Number(row.seq))));
-      await this.record(em, ctx, {
+      const own = await this.record(em, ctx, {
         action: 'audit.read',
         outcome: 'allowed',
         details: { filters: filterNames(filter), count: items.length, order: page.order },
       });
-      return { items, lastSeq: rows.length > page.limit ? items[items.length - 1].seq : null };
+      // The sequence moves by 1 (audit_settled_seq refuses otherwise): nothing was drawn between the
+      // horizon and this listing's own event exactly when that event is the horizon's successor.
+      const nextSeq =
+        rows.length > page.limit
+          ? items[items.length - 1].seq
+          : page.order === 'asc' && own !== horizon + 1
+            ? Math.max(horizon, page.cursor ?? 0)
+            : null;
+      return { items, nextSeq };
     });
   }
 }
 
 export function whereClause(
   filter: AuditFilter,
-  page: { order: 'asc' | 'desc'; cursor?: number },
+  page: { order: 'asc' | 'desc'; cursor?: number; horizon?: number },
 ): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
@@ -353,6 +390,7 @@ export function whereClause(
     clauses.push(sql.replaceAll('?', `$${params.length}`));
   };
   if (page.cursor !== undefined) add(page.order === 'desc' ? 'seq < ?' : 'seq > ?', page.cursor);
+  if (page.horizon !== undefined) add('seq <= ?', page.horizon);
   if (filter.actorId !== undefined) add('actor_id = ?', filter.actorId);
   if (filter.actions !== undefined && filter.actions.length > 0) add('action = ANY(?)', filter.actions);
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);

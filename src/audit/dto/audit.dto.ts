@@ -108,7 +108,13 @@ export class AuditEventDto {
 
 export class AuditEventPageDto {
   @ApiProperty({ type: [AuditEventDto] }) items!: AuditEventDto[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'The cursor of the next page (ascending: also at the settled horizon, see above); null: done',
+  })
+  nextCursor!: string | null;
 }
 
 export class VerifyResultDto {
