@@ -102,16 +102,21 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
     return rows.map(toCheckpoint).filter((checkpoint) => this.isGenuine(checkpoint));
   }
 
-  /** GET /v1/audit/checkpoints: a page, newest first, of the stored checkpoints; the read is audited. */
+  /**
+   * GET /v1/audit/checkpoints: a page, newest first (seq, then at, then key), of the stored checkpoints
+   * after the last one of the previous page; the read is audited.
+   */
   async page(
     ctx: RequestContext,
-    page: { limit: number; beforeSeq?: number },
-  ): Promise<{ items: Checkpoint[]; lastSeq: number | null }> {
+    page: { limit: number; after?: { seq: number; at: Date; keyId: string } },
+  ): Promise<{ items: Checkpoint[]; last: Checkpoint | null }> {
     return this.dataSource.transaction(async (em) => {
+      const after = page.after;
       const rows = (await em.query(
-        `SELECT ${COLUMNS} FROM audit_checkpoints WHERE seq < $1
-          ORDER BY seq DESC, at DESC LIMIT $2`,
-        [page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit + 1],
+        `SELECT ${COLUMNS} FROM audit_checkpoints
+          ${after ? 'WHERE (seq, at, key_id) < ($2, $3, $4)' : ''}
+          ORDER BY seq DESC, at DESC, key_id DESC LIMIT $1`,
+        after ? [page.limit + 1, after.seq, after.at, after.keyId] : [page.limit + 1],
       )) as CheckpointRow[];
       const items = rows.slice(0, page.limit).map(toCheckpoint);
       await this.audit.record(em, ctx, {
@@ -119,7 +124,7 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnModuleD
         outcome: 'allowed',
         details: { count: items.length },
       });
-      return { items, lastSeq: rows.length > page.limit ? items[items.length - 1].seq : null };
+      return { items, last: rows.length > page.limit ? items[items.length - 1] : null };
     });
   }
 

@@ -3,9 +3,9 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTag
 import { Authenticated, Public } from '../auth/access.decorator.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { toTimestamp } from '../common/timestamp.js';
+import { parseTimestamp, toTimestamp } from '../common/timestamp.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
-import { jwkOf } from '../crypto/index.js';
+import { jwkOf, KEY_ID_PATTERN } from '../crypto/index.js';
 import { AuditCheckpointService } from './audit-checkpoints.service.js';
 import { AuditVerifyService } from './audit-verify.service.js';
 import { AuditService } from './audit.service.js';
@@ -30,6 +30,18 @@ const cursorOf =
     Number.isSafeInteger(v[0]) &&
     (v[0] as number) >= 0 &&
     v[1] === order;
+
+/**
+ * A checkpoint page cursor: the last checkpoint shown, [seq, 'desc', at, keyId]. Its seq alone is not enough:
+ * several checkpoints share a seq (the heads' highest, which stays while a stripe behind it catches up).
+ */
+const isCheckpointCursor = (v: unknown): v is [number, 'desc', string, string] =>
+  Array.isArray(v) &&
+  v.length === 4 &&
+  cursorOf('desc')(v.slice(0, 2)) &&
+  parseTimestamp(v[2]) !== null &&
+  typeof v[3] === 'string' &&
+  KEY_ID_PATTERN.test(v[3]);
 
 @ApiTags('audit')
 @Controller({ path: 'audit', version: '1' })
@@ -132,11 +144,15 @@ export class AuditController {
     @Ctx() ctx: RequestContext,
   ): Promise<CheckpointPageDto> {
     const limit = query.limit ?? 100;
-    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorOf('desc'))[0];
-    const page = await this.checkpoints.page(ctx, { limit, beforeSeq: before });
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCheckpointCursor);
+    const page = await this.checkpoints.page(ctx, {
+      limit,
+      after: cursor && { seq: cursor[0], at: parseTimestamp(cursor[2])!, keyId: cursor[3] },
+    });
+    const last = page.last;
     return {
       items: page.items,
-      nextCursor: page.lastSeq === null ? null : encodeCursor([page.lastSeq, 'desc']),
+      nextCursor: last === null ? null : encodeCursor([last.seq, 'desc', last.at, last.keyId]),
     };
   }
 

@@ -216,4 +216,36 @@ describe('audit listing at the settled horizon (e2e)', () => {
     },
     SLOW,
   );
+
+  it(
+    'checkpoints that share a seq are each listed once across pages',
+    async () => {
+      await createCase(t, caseworker.token);
+      await t.http().get('/v1/audit/verify').set('Authorization', `Bearer ${auditor.token}`).expect(200);
+      // The same heads signed again later (as another replica would, or once a stripe behind the highest seq
+      // catches up); the listing shows rows as stored, so copies a second apart stand for them.
+      await t.db.query(
+        `INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature, heads)
+         SELECT seq, head_hash, at + g * interval '1 second', key_id, signature, heads
+           FROM (SELECT * FROM audit_checkpoints ORDER BY seq DESC, at DESC LIMIT 1) c, generate_series(1, 3) g`,
+      );
+      const seen: string[] = [];
+      for (let cursor: string | null = null, pages = 0; pages === 0 || cursor !== null; pages++) {
+        const res = await t
+          .http()
+          .get(`/v1/audit/checkpoints?limit=1${cursor === null ? '' : `&cursor=${cursor}`}`)
+          .set('Authorization', `Bearer ${auditor.token}`)
+          .expect(200);
+        seen.push(...(res.body.items as { seq: number; at: string }[]).map((c) => `${c.seq} ${c.at}`));
+        cursor = res.body.nextCursor as string | null;
+      }
+      const { rows } = await t.db.query(
+        `SELECT seq::int, at FROM audit_checkpoints ORDER BY seq DESC, at DESC, key_id DESC`,
+      );
+      expect(seen).toEqual(
+        (rows as { seq: number; at: Date }[]).map((r) => `${r.seq} ${r.at.toISOString()}`),
+      );
+    },
+    SLOW,
+  );
 });
