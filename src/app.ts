@@ -63,7 +63,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const { env } = config;
-  const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream });
+  const logger = createLogger({ level: env.LOG_LEVEL, stream: options.logStream, buffered: true });
   const database = await openDatabase(env, logger, ENTITIES);
   try {
     const app = await buildApp(config, logger, database);

@@ -101,6 +101,23 @@ describe('the service process (resilience)', () => {
     expect(service.output()).toContain('shut down cleanly');
   }, 60_000);
 
+  it('log lines reach stdout within half a second while the service idles (buffered, not held), and at exit', async () => {
+    const service = spawn(await baseEnv({ DATABASE_URL: await freshDatabaseUrl() }));
+    await service.listening;
+    const completed = () => service.output().split('"msg":"request completed"').length - 1;
+    const before = completed();
+    const health = await fetch(`http://127.0.0.1:${service.port}/health`);
+    expect(health.status).toBe(200);
+    const asked = Date.now();
+    while (completed() === before && Date.now() - asked < 2_000) await new Promise((r) => setTimeout(r, 20));
+    expect(completed()).toBe(before + 1);
+    expect(Date.now() - asked).toBeLessThan(500 + 200);
+    // Lines logged just before the exit are written by the exit hook.
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toContain('shut down cleanly');
+  }, 60_000);
+
   it('npm run admin:create makes the first admin of a fresh database (password from the environment), once', async () => {
     const command = path.join(path.dirname(main), 'users', 'admin-create-command.js');
     const env = await baseEnv({ DATABASE_URL: await freshDatabaseUrl(), ADMIN_USERNAME: 'root-admin' });
