@@ -60,12 +60,9 @@ export class AuditController {
       'Events commit out of seq order (16 stripes append at once), so a page shows only events at or below ' +
       'the settled horizon, the largest seq at and below which every event is committed or rolled back; ' +
       'taking it waits for the appends in flight (at most a few seconds, then 503 with Retry-After). ' +
-      'nextCursor: after a full page, its last seq (either order). order=desc, at the oldest event: null (a ' +
-      'newest-first walk shows everything settled when its first page was read). order=asc, at the horizon: ' +
-      'the horizon, to continue from, when any seq above it had been drawn (the next page shows those that ' +
-      'committed meanwhile); null when none had (the walk has shown every event committed before its last ' +
-      "page began; the listing's own audit.read event is not part of it). Following nextCursor never skips " +
-      'an event.',
+      'nextCursor: after a full page, its last seq (either order); null after the last page: the walk then ' +
+      "holds every matching event up to that page's horizon. Nothing at or below a horizon commits later, so " +
+      'following nextCursor never skips an event; events committed after the last page belong to a new walk.',
   })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })

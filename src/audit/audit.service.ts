@@ -330,17 +330,12 @@ export class AuditService {
 
   /**
    * One page of events, filtered, at or below the settled horizon taken first (see settledSeq); the read
-   * itself is audited in the same transaction. `nextCursor` is the seq to continue from, null when the walk
-   * is complete:
-   * - a full page (more matching events at or below the horizon): the last seq shown, in either order;
-   * - descending, a page that reaches the oldest event: null. A descending walk shows everything settled when
-   *   its first page was read (later pages go below that page's horizon, where nothing is unsettled), newest
-   *   first; events after it belong to a new walk;
-   * - ascending, a page that reaches the horizon: the horizon when any seq above it was drawn before this
-   *   listing's own event (committed, in flight or rolled back: the next page, at its own later horizon, shows
-   *   those that commit), null when none was (this page then showed every event committed before it began;
-   *   the listing's own event is not part of its walk). So an ascending walk never ends while events it has
-   *   not shown lie below a later horizon, and resuming from any cursor it gave never skips an event.
+   * itself is audited in the same transaction. `nextSeq` (the cursor) is the last seq shown when the page is
+   * full (more matching events at or below the horizon), in either order; null otherwise: the walk is then
+   * complete up to this page's horizon. Nothing at or below a horizon can commit later, so every seq below a
+   * cursor is settled and a walk never skips an event; an event above its last page's horizon (committed
+   * after it, or still in flight) belongs to the next walk. (Null at the end rather than a cursor at the
+   * horizon: a walk filtered to one case would otherwise never end while others write.)
    */
   async list(
     ctx: RequestContext,
@@ -361,20 +356,12 @@ export class AuditService {
         shown.map((row) => Number(row.seq)),
       );
       const items = shown.map((row) => toEvent(row, ids.get(Number(row.seq))));
-      const own = await this.record(em, ctx, {
+      await this.record(em, ctx, {
         action: 'audit.read',
         outcome: 'allowed',
         details: { filters: filterNames(filter), count: items.length, order: page.order },
       });
-      // The sequence moves by 1 (audit_settled_seq refuses otherwise): nothing was drawn between the
-      // horizon and this listing's own event exactly when that event is the horizon's successor.
-      const nextSeq =
-        rows.length > page.limit
-          ? items[items.length - 1].seq
-          : page.order === 'asc' && own !== horizon + 1
-            ? Math.max(horizon, page.cursor ?? 0)
-            : null;
-      return { items, nextSeq };
+      return { items, nextSeq: rows.length > page.limit ? items[items.length - 1].seq : null };
     });
   }
 }
