@@ -118,28 +118,33 @@ export class CaseSearchService {
     take: number,
   ): Promise<CaseRow[]> {
     const columns = [...new Set([...columnsFor(actor.role), 'createdAt' as const, 'updatedAt' as const])];
-    const qb = scopedCases(em, actor).select(columns);
+    const conditions: { sql: string; params: unknown[] }[] = [];
     for (const field of Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]) {
       const value = query[field];
       if (value !== undefined) {
-        qb.andWhere(`c.${BLIND_INDEX_COLUMNS[field]} = :bi_${field}`, {
-          [`bi_${field}`]: this.crypto.blindIndex(field, value),
+        conditions.push({
+          sql: `c.${BLIND_INDEX_COLUMNS[field]} = ?::int`,
+          params: [this.crypto.blindIndex(field, value)],
         });
       }
     }
-    if (query.pseudonym !== undefined)
-      qb.andWhere('c.pseudonym = :pseudonym', { pseudonym: query.pseudonym });
+    if (query.pseudonym !== undefined) conditions.push({ sql: 'c.pseudonym = ?', params: [query.pseudonym] });
     if (query.updatedSince !== undefined) {
-      qb.andWhere('c.updated_at >= :updatedSince', { updatedSince: toTimestamp(query.updatedSince) });
+      conditions.push({ sql: 'c.updated_at >= ?::timestamptz', params: [toTimestamp(query.updatedSince)] });
     }
     const order = SORT_SQL[sort];
     if (after !== null) {
-      qb.andWhere(`(${order.sql}, c.id) ${order.desc ? '<' : '>'} (:afterAt, :afterId)`, {
-        afterAt: toTimestamp(after[0]),
-        afterId: after[1],
+      conditions.push({
+        sql: `(${order.sql}, c.id) ${order.desc ? '<' : '>'} (?::timestamptz, ?::uuid)`,
+        params: [toTimestamp(after[0]), after[1]],
       });
     }
     const direction = order.desc ? 'DESC' : 'ASC';
-    return qb.orderBy(`c.${order.column}`, direction).addOrderBy('c.id', direction).limit(take).getMany();
+    return scopedCases(em, actor).page(
+      columns,
+      conditions,
+      `${order.sql} ${direction}, c.id ${direction}`,
+      take,
+    );
   }
 }

@@ -121,7 +121,7 @@ export class CasesController {
   }
 
   @Get()
-  @Authenticated('case.list')
+  @Authenticated('case.list', { sessionInStatement: true })
   @ApiOperation({ summary: 'List and search the caller’s office’s cases (exact match on normalized values)' })
   @ApiOkResponse({ type: CasePageDto })
   @ApiBadRequestResponse(BAD_REQUEST)

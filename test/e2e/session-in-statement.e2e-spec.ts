@@ -73,6 +73,20 @@ describe('session confirmed in the statement (e2e, real PostgreSQL)', () => {
     expect(await invalidTokenDenials('case.read', since)).toBe(1);
   });
 
+  it('after logout, a list or search of the cached principal is 401, audited as an invalid token', async () => {
+    const { user } = await warmCaseworker();
+    expect((await t.http().get('/v1/cases?familyName=Doe').set(bearer(user))).status).toBe(200);
+    await logout(user);
+    const since = await lastSeq();
+    for (const query of ['', '?familyName=Doe', '?limit=0']) {
+      const res = await t.http().get(`/v1/cases${query}`).set(bearer(user));
+      expect(res.status).toBe(401);
+      expect(res.body).not.toHaveProperty('items');
+    }
+    expect(await eventsOf(user.id, since)).toEqual([]);
+    expect(await invalidTokenDenials('case.list', since)).toBe(3);
+  });
+
   it('after logout, a create is 401 and stores nothing (with and without an Idempotency-Key)', async () => {
     const { user } = await warmCaseworker();
     await logout(user);
