@@ -58,11 +58,8 @@ export class SessionConfirmInterceptor implements NestInterceptor {
         context.getHandler(),
         context.getClass(),
       ])?.action ?? null;
+    // The handler's error first (catchError before mergeMap: a 401 of confirm() itself is not handled again).
     return next.handle().pipe(
-      mergeMap(async (value: unknown) => {
-        await this.confirm(request, principal, check, action);
-        return value;
-      }),
       catchError((error: unknown) =>
         from(
           (async () => {
@@ -72,6 +69,10 @@ export class SessionConfirmInterceptor implements NestInterceptor {
           })(),
         ),
       ),
+      mergeMap(async (value: unknown) => {
+        await this.confirm(request, principal, check, action);
+        return value;
+      }),
     );
   }
 
