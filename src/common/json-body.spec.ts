@@ -93,6 +93,10 @@ describe('JSON shape limits (depth, fields, values) counted before parsing', () 
     [{ 'content-type': 'application/x-ndjson' }, false], // the import stream
     [{ 'content-type': 'application/jsonx' }, false],
     [{}, false],
+    [{ 'content-type': 'application/json', 'content-length': '1800' }, false], // small: counted whole
+    [{ 'content-type': 'application/json', 'content-length': String(16 * 1024) }, false],
+    [{ 'content-type': 'application/json', 'content-length': String(16 * 1024 + 1) }, true],
+    [{ 'content-type': 'application/json', 'content-length': 'abc' }, true], // not a length: counted
   ])('counts the body of %p as it arrives: %p', (headers, counted) => {
     expect(countsAsItArrives(headers, 1_048_576)).toBe(counted);
   });
