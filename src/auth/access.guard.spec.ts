@@ -9,6 +9,7 @@ import { AllExceptionsFilter } from '../common/http-exception.filter.js';
 import { Authenticated, Public } from './access.decorator.js';
 import { AccessGuard } from './access.guard.js';
 import { DenialSummaryService } from './denial-summary.service.js';
+import { SessionConfirmation } from './session-confirmation.service.js';
 import { AppConfig } from '../config/app-config.js';
 
 @Controller()
@@ -50,6 +51,8 @@ describe('AccessGuard (deny by default)', () => {
         },
         { provide: AppConfig, useValue: { env: { DENIAL_SUMMARY_SECONDS: 60 } } },
         DenialSummaryService,
+        // No cached principals here (no JWT strategy): nothing to confirm.
+        { provide: SessionConfirmation, useValue: { confirm: async () => true } },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -9,6 +9,7 @@ import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../comm
 import { allowedRoles, isApprovalCurrent, isPermitted } from '../policy/index.js';
 import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
 import { DenialSummaryService } from './denial-summary.service.js';
+import { SessionConfirmation } from './session-confirmation.service.js';
 
 /**
  * The global guard: every route is denied unless it declares @Public() or @Authenticated(...).
@@ -21,6 +22,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
     private readonly denials: DenialSummaryService,
+    private readonly sessions: SessionConfirmation,
   ) {
     super();
   }
@@ -51,13 +53,23 @@ export class AccessGuard extends AuthGuard('jwt') {
     });
     if (!authenticated || !request.user) return denied('invalid_token', unauthenticated());
     const { role, approvedUntil } = request.user;
-    if (!isPermitted(rule.action, role)) return denied('role', forbidden());
-    // A researcher whose approval has ended may still log in, but no researcher route serves them.
-    const researcherRoute = allowedRoles(rule.action) !== 'any';
-    if (researcherRoute && role === 'researcher' && !isApprovalCurrent(approvedUntil, new Date())) {
-      return denied('approval_expired', forbidden('Research approval has ended'));
+    const refusal = (): [DenialReason, Error] | null => {
+      if (!isPermitted(rule.action, role)) return ['role', forbidden()];
+      // A researcher whose approval has ended may still log in, but no researcher route serves them.
+      const researcherRoute = allowedRoles(rule.action) !== 'any';
+      if (researcherRoute && role === 'researcher' && !isApprovalCurrent(approvedUntil, new Date())) {
+        return ['approval_expired', forbidden('Research approval has ended')];
+      }
+      return null;
+    };
+    const refused = refusal();
+    if (refused === null) return true;
+    // A cached principal is confirmed before it is refused: a dead session is a 401 like any invalid token.
+    if (!(await this.sessions.confirm(request.user))) {
+      request.user = undefined;
+      return denied('invalid_token', unauthenticated());
     }
-    return true;
+    return denied(...refused);
   }
 
   override handleRequest<TUser = AuthenticatedPrincipal>(error: unknown, user: TUser | false): TUser {

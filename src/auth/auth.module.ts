@@ -14,6 +14,7 @@ import { DenialSummaryService } from './denial-summary.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionCache } from './session-cache.js';
 import { SessionConfirmInterceptor } from './session-confirm.interceptor.js';
+import { SessionConfirmation } from './session-confirmation.service.js';
 import { SessionService } from './session.service.js';
 
 @Module({
@@ -43,6 +44,7 @@ import { SessionService } from './session.service.js';
     JwtStrategy,
     LocalStrategy,
     { provide: SessionCache, useFactory: () => new SessionCache() },
+    SessionConfirmation,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: SessionConfirmInterceptor },
   ],

@@ -7,6 +7,7 @@ import type { AuthService } from './auth.service.js';
 import type { DenialSummaryService } from './denial-summary.service.js';
 import { SessionCache } from './session-cache.js';
 import { SESSION_REJECTED_SQLSTATE, SessionConfirmInterceptor } from './session-confirm.interceptor.js';
+import { SessionConfirmation } from './session-confirmation.service.js';
 
 const principal: AuthenticatedPrincipal = {
   id: 'user-1',
@@ -35,7 +36,7 @@ function setup(current: AuthenticatedPrincipal | null) {
     getAllAndOverride: () => ({ public: false, action: 'case.read' }),
   } as unknown as Reflector;
   const cache = new SessionCache();
-  const interceptor = new SessionConfirmInterceptor(reflector, auth, cache, summary);
+  const interceptor = new SessionConfirmInterceptor(reflector, new SessionConfirmation(auth, cache), summary);
   const run = (handler: CallHandler, user: AuthenticatedPrincipal | undefined) => {
     const request = { user, id: 'r1', headers: {}, ip: '127.0.0.1' };
     const context = {

@@ -3,16 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { catchError, from, mergeMap, type Observable } from 'rxjs';
 import type { AuditAction } from '../audit/audit-actions.js';
 import { unauthenticated } from '../common/errors.js';
-import {
-  contextOf,
-  type AppRequest,
-  type AuthenticatedPrincipal,
-  type SessionCheck,
-} from '../common/request-context.js';
+import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../common/request-context.js';
 import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
-import { AuthService } from './auth.service.js';
 import { DenialSummaryService } from './denial-summary.service.js';
-import { SessionCache } from './session-cache.js';
+import { SessionConfirmation } from './session-confirmation.service.js';
 
 /** The SQLSTATE of audit_append_for_session() when the session is no longer valid. */
 export const SESSION_REJECTED_SQLSTATE = 'CT401';
@@ -22,14 +16,6 @@ export function isSessionRejected(error: unknown): boolean {
   const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
   return code === SESSION_REJECTED_SQLSTATE || driverError?.code === SESSION_REJECTED_SQLSTATE;
 }
-
-const samePrincipal = (a: AuthenticatedPrincipal, b: AuthenticatedPrincipal) =>
-  a.id === b.id &&
-  a.sessionId === b.sessionId &&
-  a.username === b.username &&
-  a.role === b.role &&
-  a.officeId === b.officeId &&
-  a.approvedUntil === b.approvedUntil;
 
 /**
  * The other half of the session cache (session-cache.ts): a request the guard authorized from a cached
@@ -43,8 +29,7 @@ const samePrincipal = (a: AuthenticatedPrincipal, b: AuthenticatedPrincipal) =>
 export class SessionConfirmInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
-    private readonly auth: AuthService,
-    private readonly sessions: SessionCache,
+    private readonly sessions: SessionConfirmation,
     private readonly denials: DenialSummaryService,
   ) {}
 
@@ -64,13 +49,13 @@ export class SessionConfirmInterceptor implements NestInterceptor {
         from(
           (async () => {
             if (isSessionRejected(error)) throw await this.reject(request, principal, action);
-            await this.confirm(request, principal, check, action);
+            await this.confirm(request, principal, action);
             throw error;
           })(),
         ),
       ),
       mergeMap(async (value: unknown) => {
-        await this.confirm(request, principal, check, action);
+        await this.confirm(request, principal, action);
         return value;
       }),
     );
@@ -79,16 +64,9 @@ export class SessionConfirmInterceptor implements NestInterceptor {
   private async confirm(
     request: AppRequest,
     principal: AuthenticatedPrincipal,
-    check: SessionCheck,
     action: () => AuditAction | null,
   ): Promise<void> {
-    if (check.confirmed) return;
-    const current = await this.auth.principalFor({ sub: principal.id, sid: principal.sessionId });
-    if (current === null || !samePrincipal(current, principal)) {
-      throw await this.reject(request, principal, action);
-    }
-    check.confirmed = true;
-    this.sessions.remember(current);
+    if (!(await this.sessions.confirm(principal))) throw await this.reject(request, principal, action);
   }
 
   private async reject(
@@ -96,7 +74,7 @@ export class SessionConfirmInterceptor implements NestInterceptor {
     principal: AuthenticatedPrincipal,
     action: () => AuditAction | null,
   ): Promise<Error> {
-    this.sessions.forget(principal.sessionId);
+    this.sessions.forget(principal);
     const name = action();
     if (name !== null) {
       await this.denials.deny(

@@ -140,6 +140,23 @@ describe('session confirmed in the statement (e2e, real PostgreSQL)', () => {
     expect((await read(user, caseId)).status).toBe(401);
   });
 
+  it('a dead cached session of a role the route refuses is a 401 (not the 403, never a 500)', async () => {
+    const researcher = await createUser(t, admin, 'researcher');
+    const auditor = await createUser(t, admin, 'auditor');
+    const { caseId } = await warmCaseworker();
+    for (const user of [researcher, auditor]) {
+      // Cached by a lookup on another route, then logged out (the cache still holds the principal).
+      expect((await t.http().get('/v1/auth/me').set(bearer(user))).status).toBe(200);
+      const live = await t.http().post('/v1/cases').set(bearer(user)).send(exampleCase());
+      expect(live.status).toBe(403);
+      await logout(user);
+      const since = await lastSeq();
+      expect((await t.http().post('/v1/cases').set(bearer(user)).send(exampleCase())).status).toBe(401);
+      expect((await read(user, caseId)).status).toBe(401);
+      expect(await eventsOf(user.id, since)).toEqual([]);
+    }
+  });
+
   it('a live cached session reads and creates as before, each audited once', async () => {
     const { user, caseId } = await warmCaseworker();
     const since = await lastSeq();
