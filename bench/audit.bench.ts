@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     const audited = VERIFY_ONLY ? none : await readLoad(withAudit.base);
 
     const original = AuditService.prototype.record;
-    AuditService.prototype.record = async () => 0;
+    AuditService.prototype.record = async () => undefined;
     const plain = VERIFY_ONLY ? none : await readLoad(withAudit.base);
     AuditService.prototype.record = original;
 

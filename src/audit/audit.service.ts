@@ -162,13 +162,12 @@ export class AuditService {
    * Appends an event inside the caller's transaction: if the event cannot be written, the transaction
    * (and so the access) fails. Call it as the last statement before commit: audit_append_v2() locks the head
    * of one of 16 stripes (a free one; every event of the transaction goes to the same), held from this one
-   * statement to commit. The transaction must be READ COMMITTED (the default). Returns the event's seq.
+   * statement to commit. The transaction must be READ COMMITTED (the default).
    */
-  async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<number> {
+  async record(em: EntityManager, ctx: RequestContext, input: AuditEventInput): Promise<void> {
     const call = this.appendCall(ctx, input, 1);
-    const [row] = (await em.query(prepared(`SELECT ${call.sql} AS seq`), call.params)) as { seq: string }[];
+    await em.query(prepared(`SELECT ${call.sql}`), call.params);
     call.confirm();
-    return Number(row.seq);
   }
 
   /**

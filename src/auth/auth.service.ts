@@ -121,9 +121,8 @@ export class AuthService implements OnApplicationBootstrap {
    */
   async principalFor(payload: TokenPayload): Promise<AuthenticatedPrincipal | null> {
     const [row] = (await this.dataSource.query(
-      prepared(`SELECT u.id, u.username, u.role, u.office_id, to_char(u.approved_until, 'YYYY-MM-DD') AS approved_until
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`),
+      prepared(`SELECT user_id AS id, username, role, office_id, approved_until
+         FROM current_principals WHERE session_id = $1 AND user_id = $2`),
       [payload.sid, payload.sub],
     )) as {
       id: string;

@@ -20,7 +20,7 @@ const PINNED: Record<string, string> = {
   '1796600000000-ReleaseDocuments.ts': '76622396d580c226c67db0260f9888ceaaa580be077b3e92426ea7e54ff76fc5',
   '1797010000000-AuditStripes.ts': 'e3b744a71678bcdba05949ca4315b4f3cc99a9f894c30781aef9a1f9c7b2aa80',
   '1797030000000-AuditAppendForSession.ts':
-    'aa61f7c6a497803fedeaa8d5a302766adeb286d5cef4f4f85e2a8e7b747c7da9',
+    '86f8b350f4c5759281f95f65ffbf3000a8e66eff96ff29e7d9ea54998794e844',
   '1797040000000-AuditSettledHorizon.ts': '18bfa9a7facc078b08357b5476daf4db7add3159649e17bd06c383b053456aa9',
 };
 
