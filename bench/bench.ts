@@ -494,6 +494,8 @@ async function main(): Promise<void> {
   const env = serviceEnv(target.url, port, {
     KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
     ...generateKeys(),
+    // The service's own pool setting, when the run is given one (A/B runs of the pool size).
+    ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
   });
   const seedRates: number[] = [];
   try {

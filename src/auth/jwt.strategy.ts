@@ -6,10 +6,37 @@ import { AppConfig } from '../config/app-config.js';
 import { secretKeyObject } from '../crypto/index.js';
 import { AuthService, type TokenPayload } from './auth.service.js';
 import { SessionCache } from './session-cache.js';
+import { VerifiedTokens, type TokenVerify, type VerifiedClaims } from './verified-tokens.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const JWT_ALGORITHM = 'HS256';
+
+type JwtVerifier = (
+  token: string,
+  secretOrKey: unknown,
+  options: object,
+  callback: (error: Error | null, payload?: VerifiedClaims) => void,
+) => void;
+
+/**
+ * passport-jwt verifies every token through its static `Strategy.JwtVerifier` (jsonwebtoken's verify). It is
+ * wrapped once here so that each strategy's verifications go through a VerifiedTokens cache of its own
+ * (keyed by that strategy's options object, which holds its algorithm, issuer and audience; its key is fixed
+ * too): the same token verifies once, not on every request.
+ */
+const verifier = Strategy as unknown as { JwtVerifier: JwtVerifier };
+const verifyUncached = verifier.JwtVerifier;
+const verifiedByStrategy = new WeakMap<object, VerifiedTokens>();
+verifier.JwtVerifier = (token, secretOrKey, options, callback) => {
+  let verified = verifiedByStrategy.get(options);
+  if (verified === undefined) {
+    verified = new VerifiedTokens();
+    verifiedByStrategy.set(options, verified);
+  }
+  const verify: TokenVerify = (text, done) => verifyUncached(text, secretOrKey, options, done);
+  verified.verify(token, verify, callback);
+};
 
 /**
  * Bearer tokens: algorithm pinned, issuer, audience and expiry checked, then the session looked up; on a

@@ -149,6 +149,14 @@ describe('auth (e2e, real PostgreSQL)', () => {
       const payload = { ...decodePayload(token), iat: 1_600_000_000, exp: 1_600_000_900 };
       expect((await me(signHs256(payload, t.config.keys.jwtSecret))).status).toBe(401);
     });
+    it('expired while in use: accepted (and its verification remembered), then refused once exp passes', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const shortLived = signHs256({ ...decodePayload(token), exp }, t.config.keys.jwtSecret);
+      expect((await me(shortLived)).status).toBe(200);
+      expect((await me(shortLived)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+      expect((await me(shortLived)).status).toBe(401);
+    });
     it('tampered payload', async () => {
       const [head, , sig] = token.split('.');
       const payload = { ...decodePayload(token), sub: '00000000-0000-4000-8000-000000000000' };
