@@ -42,6 +42,8 @@ const ONLY = args.only === undefined ? null : new Set(args.only.split(','));
 const wanted = (path: string) => ONLY === null || ONLY.has(path);
 const QUICK = args.quick;
 const SECONDS = QUICK ? 4 : 10;
+/** Lines per request of the bulk-import ingest row. */
+const IMPORT_BATCH = 100;
 
 interface Row {
   path: string;
@@ -316,24 +318,39 @@ function auditAppend(actorId: string, action: string): string {
   return `SELECT audit_append_v2('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, '{}'::text[], 'allowed', 'raw', NULL, '{}'::jsonb);`;
 }
 
-/** An INSERT of a copy of a real case row (same sizes of ciphertexts and arrays) under a new id. */
-async function rawInsertStatement(db: pg.Client, actorId: string, copyAuthorId: string): Promise<string> {
-  const { rows: cols } = await db.query<{ name: string; type: string }>(
-    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+/** How many real case rows the raw create copies from, in turn at random (as the API rotates 2,000 bodies). */
+const RAW_CREATE_ROWS = 2000;
+
+/**
+ * The raw create's INSERT: a copy, under a new id, of one of RAW_CREATE_ROWS real case rows of the office
+ * (bench_rows: seeded through the domain code, so sizes of ciphertexts and arrays and the index keys are real
+ * ones), chosen at random per transaction with pgbench's `:r`. Until 21:43 on 2026-12-01 it copied ONE row
+ * every time, so that every index took the very same key into the very same leaf page on every insert: less
+ * work than the API's inserts of varied keys. The lookup of the row to copy (a primary-key probe of
+ * bench_rows) is work the API does not do; the read baseline looks its ids up the same way.
+ */
+async function rawInsertStatement(db: pg.Client, officeId: string, copyAuthorId: string): Promise<string> {
+  const { rows: cols } = await db.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute
       WHERE attrelid = 'cases'::regclass AND attnum > 0 AND NOT attisdropped
         AND attname NOT IN ('id', 'created_at', 'updated_at', 'erased_at') ORDER BY attnum`,
   );
-  const select = cols
-    .map((c) => `quote_nullable("${c.name}"::text) || '::${c.type}' AS "${c.name}"`)
-    .join(', ');
-  const { rows } = await db.query<Record<string, string>>(
-    `SELECT ${select} FROM cases WHERE created_by = $1 LIMIT 1`,
-    [actorId],
+  const list = cols.map((c) => `"${c.name}"`).join(', ');
+  await db.query(`DROP TABLE IF EXISTS bench_rows`);
+  await db.query(
+    `CREATE TABLE bench_rows AS SELECT row_number() OVER () AS n, ${list} FROM cases
+      WHERE office_id = $1 AND erased_at IS NULL ORDER BY created_at LIMIT ${RAW_CREATE_ROWS}`,
+    [officeId],
   );
-  // created_by marks the copies (another bench user): their wrapped key is bound to the original's id,
+  // created_by marks the copies (another bench user): their wrapped keys are bound to the originals' ids,
   // so they cannot be opened, and they are kept out of the ids the API reads.
-  const values = cols.map((c) => (c.name === 'created_by' ? `'${copyAuthorId}'::uuid` : rows[0][c.name]));
-  return `INSERT INTO cases (id, ${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (gen_random_uuid(), ${values.join(', ')});`;
+  await db.query(`UPDATE bench_rows SET created_by = $1`, [copyAuthorId]);
+  await db.query(`ALTER TABLE bench_rows ADD PRIMARY KEY (n)`);
+  await db.query(`ANALYZE bench_rows`);
+  const {
+    rows: [{ count }],
+  } = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM bench_rows`);
+  return `\\set r random(1, ${count})\nINSERT INTO cases (id, ${list}) SELECT gen_random_uuid(), ${list} FROM bench_rows WHERE n = :r;`;
 }
 
 // ---------------------------------------------------------------- the run
@@ -351,6 +368,8 @@ async function measure(
   apiSpec: HttpLoadSpec | null,
   raw: { db: string; script: string } | null,
   note?: string,
+  /** Cases per API request (a bulk import's lines): the row's rate and CPU are then per case. */
+  perRequest = 1,
 ): Promise<Row> {
   log(`${name} at ${clients} clients (load ${loadAverage()})`);
   const load = os.loadavg()[0];
@@ -366,7 +385,7 @@ async function measure(
   const apiRun = apiSpec
     ? await cpuPerRequest(
         () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS }),
-        (r) => r.requests,
+        (r) => r.requests * perRequest,
       )
     : undefined;
   const apiResult = apiRun?.result;
@@ -380,7 +399,9 @@ async function measure(
     path: name,
     cases,
     clients,
-    api: apiResult ? pick(apiResult) : { perSecond: 0, p50: 0, p99: 0 },
+    api: apiResult
+      ? { ...pick(apiResult), perSecond: apiResult.perSecond * perRequest }
+      : { perSecond: 0, p50: 0, p99: 0 },
     raw: rawResult ? pick(rawResult) : undefined,
     cpu: {
       serviceMs: apiRun?.serviceMs,
@@ -525,6 +546,12 @@ async function main(): Promise<void> {
 
     const generator = new SyntheticCases(4242);
     const bodies = Array.from({ length: 2000 }, () => generator.next());
+    const importBodies = Array.from({ length: bodies.length / IMPORT_BATCH }, (_, i) =>
+      bodies
+        .slice(i * IMPORT_BATCH, (i + 1) * IMPORT_BATCH)
+        .map((body) => JSON.stringify(body))
+        .join('\n'),
+    );
     const familyNames = [...new Set(bodies.map((b) => b.subject.familyName).filter((n) => n !== undefined))];
 
     const measurePaths = async (cases: number) => {
@@ -538,11 +565,7 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         bodies,
       };
-      const insert = await (async () => {
-        // A real row of this office to copy (the bench caseworker's first create gives one).
-        await api(base, 'POST', '/v1/cases', caseworker, bodies[0]);
-        return rawInsertStatement(db, me.id, copyAuthor.id);
-      })();
+      const insert = await rawInsertStatement(db, office.id, copyAuthor.id);
       const rawCreate = vars(`BEGIN;\n${insert}\n${append('case.create')}\nCOMMIT;\n`);
       // The service's JIT warms up on each path before it is measured (a long-running service is warm;
       // pgbench's statements are as cheap on their first run as later).
@@ -630,6 +653,22 @@ async function main(): Promise<void> {
       // ingest: create at 32 clients, cases/s over HTTP (no raw counterpart)
       if (wanted('ingest')) {
         await measure('ingest (create)', cases, 32, createSpec, null, 'target ≥ 1,100 cases/s');
+        // The same bodies through the bulk path, POST /v1/cases/import (NDJSON, IMPORT_BATCH lines a
+        // request, each line its own case and case.create event): the /s and CPU columns are per case.
+        await measure(
+          `ingest (import, ${IMPORT_BATCH} lines a request)`,
+          cases,
+          32,
+          {
+            ...createSpec,
+            path: '/v1/cases/import',
+            bodies: undefined,
+            rawBodies: { contentType: 'application/x-ndjson', bodies: importBodies },
+          },
+          null,
+          'cases/s; target ≥ 1,100 cases/s',
+          IMPORT_BATCH,
+        );
       }
       if (wanted('aggregates')) {
         let n = 0;

@@ -15,8 +15,10 @@ export interface HttpLoadSpec {
   connections: number;
   seconds: number;
   ids?: string[];
-  /** Request bodies, used in turn. */
+  /** Request bodies, used in turn (sent as JSON). */
   bodies?: unknown[];
+  /** Request bodies already serialized, used in turn, with this content type (e.g. NDJSON imports). */
+  rawBodies?: { contentType: string; bodies: string[] };
 }
 
 export interface LoadResult {
@@ -31,13 +33,16 @@ export interface LoadResult {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as HttpLoadSpec;
-  const bodies = (spec.bodies ?? []).map((b) => JSON.stringify(b));
+  const bodies = spec.rawBodies?.bodies ?? (spec.bodies ?? []).map((b) => JSON.stringify(b));
   let next = 0;
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
     duration: spec.seconds,
-    headers: { authorization: `Bearer ${spec.token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${spec.token}`,
+      'content-type': spec.rawBodies?.contentType ?? 'application/json',
+    },
     requests: [
       {
         method: spec.method,
