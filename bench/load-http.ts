@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { SyntheticCases } from '../src/seed/synthetic.js';
 
 export interface HttpLoadSpec {
   url: string;
@@ -17,8 +18,11 @@ export interface HttpLoadSpec {
   ids?: string[];
   /** Request bodies, used in turn (sent as JSON). */
   bodies?: unknown[];
-  /** Request bodies already serialized, used in turn, with this content type (e.g. NDJSON imports). */
-  rawBodies?: { contentType: string; bodies: string[] };
+  /**
+   * Request bodies generated here, before the load starts: `count` synthetic cases (src/seed/synthetic.ts)
+   * from `seed`, each sent once while they last (then again in turn). A new seed per run gives new people.
+   */
+  synthetic?: { seed: number; count: number; /** NDJSON bodies of this many cases each. */ lines?: number };
 }
 
 export interface LoadResult {
@@ -33,7 +37,15 @@ export interface LoadResult {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as HttpLoadSpec;
-  const bodies = spec.rawBodies?.bodies ?? (spec.bodies ?? []).map((b) => JSON.stringify(b));
+  const bodies = (spec.bodies ?? []).map((b) => JSON.stringify(b));
+  if (spec.synthetic) {
+    const generator = new SyntheticCases(spec.synthetic.seed);
+    const lines = spec.synthetic.lines;
+    for (let i = 0; i < spec.synthetic.count; i++) {
+      if (lines === undefined) bodies.push(JSON.stringify(generator.next()));
+      else bodies.push(Array.from({ length: lines }, () => JSON.stringify(generator.next())).join('\n'));
+    }
+  }
   let next = 0;
   const result = await autocannon({
     url: spec.url,
@@ -41,7 +53,7 @@ async function main(): Promise<void> {
     duration: spec.seconds,
     headers: {
       authorization: `Bearer ${spec.token}`,
-      'content-type': spec.rawBodies?.contentType ?? 'application/json',
+      'content-type': spec.synthetic?.lines === undefined ? 'application/json' : 'application/x-ndjson',
     },
     requests: [
       {
