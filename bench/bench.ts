@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // The service, the seed and pgbench reach the embedded cluster through its Unix socket (in /tmp), not TCP.
     'unix-socket': { type: 'boolean', default: false },
+    // Each row alternates raw and API this many times (default 1 quick, 3 full); medians are reported.
+    pairs: { type: 'string' },
   },
 });
 const MAX_CASES = Number(args['max-cases']);
@@ -42,6 +44,7 @@ const ONLY = args.only === undefined ? null : new Set(args.only.split(','));
 const wanted = (path: string) => ONLY === null || ONLY.has(path);
 const QUICK = args.quick;
 const SECONDS = QUICK ? 4 : 10;
+const PAIRS = Math.max(1, Number(args.pairs ?? (QUICK ? 1 : 3)));
 /** Lines per request of the bulk-import ingest row. */
 const IMPORT_BATCH = 100;
 
@@ -56,7 +59,28 @@ interface Row {
   /** 1-minute load average when the row's measurement started. */
   load?: number;
   note?: string;
+  /** Medians over the row's raw-then-API pairs of each pair's own ratios (rate, p99). */
+  ratio?: number;
+  p99Ratio?: number;
+  /** Each pair as measured, when there were several. */
+  pairs?: {
+    api?: LoadResult;
+    raw?: LoadResult;
+    serviceMs?: number;
+    postgresMs?: number;
+    rawPostgresMs?: number;
+  }[];
 }
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const medianOf = (values: (number | undefined)[]): number | undefined => {
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return known.length === 0 ? undefined : median(known);
+};
 
 const rows: Row[] = [];
 let service: ChildProcess | undefined;
@@ -240,7 +264,16 @@ async function settle(url: string): Promise<void> {
 const user = (base: string, admin: string, role: string, officeId?: string) =>
   createUser(base, admin, role, { prefix: 'bench', officeId });
 
+/** Seeds of the generated bodies sent so far, one per run, by path (a seed is never used twice). */
+const sentSeeds = new Map<string, number[]>();
+let nextSeed = 100_000;
+
 async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
+  if (spec.synthetic) {
+    const seed = nextSeed++;
+    spec = { ...spec, synthetic: { ...spec.synthetic, seed } };
+    sentSeeds.set(spec.path, [...(sentSeeds.get(spec.path) ?? []), seed]);
+  }
   const file = path.join(os.tmpdir(), `ctr-bench-spec-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify(spec));
   const { stdout } = await run(process.execPath, ['dist-bench/bench/load-http.js', file], {
@@ -373,43 +406,70 @@ async function measure(
 ): Promise<Row> {
   log(`${name} at ${clients} clients (load ${loadAverage()})`);
   const load = os.loadavg()[0];
-  const rawRun = raw
-    ? await cpuPerRequest(
-        () => pgbench(raw.db, raw.script, clients, SECONDS),
-        (r) => r.requests,
-      )
-    : undefined;
-  const rawResult = rawRun?.result;
-  const profileFile = path.join(PROFILE_DIR, `${name.replace(/\W+/g, '-')}-${cases}-c${clients}.cpuprofile`);
-  if (args.profile && apiSpec && service) await profiler(service, 'start');
-  const apiRun = apiSpec
-    ? await cpuPerRequest(
-        () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS }),
-        (r) => r.requests * perRequest,
-      )
-    : undefined;
-  const apiResult = apiRun?.result;
-  if (args.profile && apiSpec && service) {
-    fs.mkdirSync(PROFILE_DIR, { recursive: true });
-    await profiler(service, 'stop', profileFile);
-    log(topFunctions(profileFile, 12).join('\n'));
+  // Raw, then API, PAIRS times: each pair's ratio is of two runs a few seconds apart, so a drift of the
+  // machine's speed between rows (other tenants of the host) moves both sides of a pair alike.
+  const pairs: NonNullable<Row['pairs']> = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const rawRun = raw
+      ? await cpuPerRequest(
+          () => pgbench(raw.db, raw.script, clients, SECONDS),
+          (r) => r.requests,
+        )
+      : undefined;
+    const profileFile = path.join(
+      PROFILE_DIR,
+      `${name.replace(/\W+/g, '-')}-${cases}-c${clients}.cpuprofile`,
+    );
+    if (args.profile && apiSpec && service) await profiler(service, 'start');
+    const apiRun = apiSpec
+      ? await cpuPerRequest(
+          () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS }),
+          (r) => r.requests * perRequest,
+        )
+      : undefined;
+    if (args.profile && apiSpec && service) {
+      fs.mkdirSync(PROFILE_DIR, { recursive: true });
+      await profiler(service, 'stop', profileFile);
+      log(topFunctions(profileFile, 12).join('\n'));
+    }
+    const api = apiRun?.result && { ...apiRun.result, perSecond: apiRun.result.perSecond * perRequest };
+    pairs.push({
+      api,
+      raw: rawRun?.result,
+      serviceMs: apiRun?.serviceMs,
+      postgresMs: apiRun?.postgresMs,
+      rawPostgresMs: rawRun?.postgresMs,
+    });
   }
-  const pick = (r: LoadResult) => ({ perSecond: r.perSecond, p50: r.p50, p99: r.p99 });
+  const side = (pick: (pair: (typeof pairs)[number]) => LoadResult | undefined) => {
+    const runs = pairs.map(pick).filter((r): r is LoadResult => r !== undefined);
+    if (runs.length === 0) return undefined;
+    return {
+      perSecond: median(runs.map((r) => r.perSecond)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+    };
+  };
+  const both = pairs.filter((p) => p.api !== undefined && p.raw !== undefined) as {
+    api: LoadResult;
+    raw: LoadResult;
+  }[];
   const row: Row = {
     path: name,
     cases,
     clients,
-    api: apiResult
-      ? { ...pick(apiResult), perSecond: apiResult.perSecond * perRequest }
-      : { perSecond: 0, p50: 0, p99: 0 },
-    raw: rawResult ? pick(rawResult) : undefined,
+    api: side((p) => p.api) ?? { perSecond: 0, p50: 0, p99: 0 },
+    raw: side((p) => p.raw),
     cpu: {
-      serviceMs: apiRun?.serviceMs,
-      postgresMs: apiRun?.postgresMs,
-      rawPostgresMs: rawRun?.postgresMs,
+      serviceMs: medianOf(pairs.map((p) => p.serviceMs)),
+      postgresMs: medianOf(pairs.map((p) => p.postgresMs)),
+      rawPostgresMs: medianOf(pairs.map((p) => p.rawPostgresMs)),
     },
     load,
     note,
+    ratio: medianOf(both.map((p) => p.api.perSecond / p.raw.perSecond)),
+    p99Ratio: medianOf(both.map((p) => p.api.p99 / p.raw.p99)),
+    pairs: PAIRS > 1 ? pairs : undefined,
   };
   rows.push(row);
   return row;
@@ -463,8 +523,6 @@ function aggregateQueries(): AggregateQuery[] {
     q('3 dims', ['citizenship', 'gender', 'ageBroad'], true),
   ];
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Each repetition is a different researcher and a new data version: a case created just before (by
@@ -547,18 +605,11 @@ async function main(): Promise<void> {
     const generator = new SyntheticCases(4242);
     const bodies = Array.from({ length: 2000 }, () => generator.next());
 
-    // The seeds of the creates' generated bodies; the first SENT_SURELY bodies of each were certainly sent.
-    let createRuns = 0;
-    const createSeeds: number[] = [];
-    const sentSeed = () => {
-      const seed = 100_000 + createRuns++;
-      createSeeds.push(seed);
-      return seed;
-    };
+    // The first SENT_SURELY generated bodies of each create run were certainly sent.
     const SENT_SURELY = 500;
     /** Family names of people the API created (or of the fixed bodies when it created none). */
     const createdFamilyNames = () => {
-      const created = createSeeds.flatMap((seed) => {
+      const created = (sentSeeds.get('/v1/cases') ?? []).flatMap((seed) => {
         const generator = new SyntheticCases(seed);
         return Array.from({ length: SENT_SURELY }, () => generator.next());
       });
@@ -578,7 +629,7 @@ async function main(): Promise<void> {
         token: caseworker,
         connections: 1,
         seconds: SECONDS,
-        synthetic: { seed: sentSeed(), count: SECONDS * 3000 },
+        synthetic: { count: SECONDS * 3000 },
       });
       const insert = await rawInsertStatement(db, office.id, copyAuthor.id);
       const rawCreate = vars(`BEGIN;\n${insert}\n${append('case.create')}\nCOMMIT;\n`);
@@ -677,7 +728,7 @@ async function main(): Promise<void> {
           {
             ...createSpec(),
             path: '/v1/cases/import',
-            synthetic: { seed: 100_000 + createRuns++, count: SECONDS * 40, lines: IMPORT_BATCH },
+            synthetic: { count: SECONDS * 40, lines: IMPORT_BATCH },
           },
           null,
           'cases/s; target ≥ 1,100 cases/s',
@@ -770,8 +821,8 @@ function write(finished = true): void {
         f(r.raw?.perSecond),
         f(r.raw?.p50, 1),
         f(r.raw?.p99, 1),
-        r.raw ? f(r.api.perSecond / r.raw.perSecond, 2) : '–',
-        r.raw ? f(r.api.p99 / r.raw.p99, 2) : '–',
+        r.raw ? f(r.ratio ?? r.api.perSecond / r.raw.perSecond, 2) : '–',
+        r.raw ? f(r.p99Ratio ?? r.api.p99 / r.raw.p99, 2) : '–',
         r.cpu?.serviceMs === undefined
           ? '–'
           : `${f(r.cpu.serviceMs, 2)} + ${f(r.cpu.postgresMs, 2)} (${f(r.cpu.rawPostgresMs, 2)})`,
