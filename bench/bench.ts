@@ -280,6 +280,7 @@ async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
     maxBuffer: 1 << 24,
   });
   const result = JSON.parse(stdout) as LoadResult;
+  if (result.generator !== undefined) extras.httpLoadGenerator = result.generator;
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
       `${spec.method} ${spec.path}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`,
@@ -806,7 +807,7 @@ function write(finished = true): void {
   const lines = [
     `# Benchmark ${date} (${meta.mode})`,
     '',
-    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
+    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
     '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
