@@ -125,7 +125,9 @@ const PROFILE_DIR = path.join(ROOT, 'bench/results/profiles');
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
   // With --profile the service runs under the inspector's profiler, driven over IPC (bench/profiled-main.ts).
   const main = args.profile ? 'dist-bench/bench/profiled-main.js' : 'dist/src/main.js';
-  const child = spawn(process.execPath, [main], {
+  // Node flags for the service alone, e.g. BENCH_SERVICE_NODE_ARGS=--trace-gc (its lines go to the service log).
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env,
     stdio: ['ignore', fs.openSync(SERVICE_LOG, 'w'), 'inherit', ...(args.profile ? (['ipc'] as const) : [])],
   });
@@ -586,6 +588,10 @@ async function main(): Promise<void> {
     ...generateKeys(),
     // The service's own pool setting, when the run is given one (A/B runs of the pool size).
     ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
+    // Node options for the service alone (e.g. --trace-gc: its lines go to the service log).
+    ...(process.env.BENCH_SERVICE_NODE_OPTIONS
+      ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS }
+      : {}),
   });
   const seedRates: number[] = [];
   try {
