@@ -588,10 +588,6 @@ async function main(): Promise<void> {
     ...generateKeys(),
     // The service's own pool setting, when the run is given one (A/B runs of the pool size).
     ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
-    // Node options for the service alone (e.g. --trace-gc: its lines go to the service log).
-    ...(process.env.BENCH_SERVICE_NODE_OPTIONS
-      ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS }
-      : {}),
   });
   const seedRates: number[] = [];
   try {

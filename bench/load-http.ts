@@ -6,7 +6,7 @@
  * The load itself comes from wrk (C, one thread, a Lua script: bench/load-wrk.lua) when it is installed, as the
  * raw baseline's comes from pgbench: on a 2-core machine the load generator shares the cores with the service
  * and PostgreSQL, and autocannon (Node) spent 0.16 ms of CPU per read, a quarter of the service's own
- * (22:31 on 2026-12-01), CPU that pgbench does not take from the raw side. Without wrk (or with
+ * (22:13 on 2026-12-01), CPU that pgbench does not take from the raw side. Without wrk (or with
  * BENCH_LOADGEN=autocannon) it is autocannon, as before; the result names the generator.
  */
 import { execFile } from 'node:child_process';
