@@ -23,7 +23,9 @@ type JwtVerifier = (
  * passport-jwt verifies every token through its static `Strategy.JwtVerifier` (jsonwebtoken's verify). It is
  * wrapped once here so that each strategy's verifications go through a VerifiedTokens cache of its own
  * (keyed by that strategy's options object, which holds its algorithm, issuer and audience; its key is fixed
- * too): the same token verifies once, not on every request.
+ * too): the same token verifies once, not on every request. A remembered result is never used past the
+ * token's exp or before its nbf, the only time-bound checks these options make (no maxAge: one added to
+ * them would need the cache to honour it too).
  */
 const verifier = Strategy as unknown as { JwtVerifier: JwtVerifier };
 const verifyUncached = verifier.JwtVerifier;
