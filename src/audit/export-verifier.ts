@@ -345,7 +345,15 @@ export class ExportVerifier {
       }
       const after = Math.max(anchored.get(head.stripe) ?? 0, state.firstStripeSeq - 1);
       const next = this.stripeHashes.get(`${head.stripe}:${after + 1}`);
-      bad.push({ seq: next?.seq ?? head.seq, problem: 'checkpoint' });
+      const vouched = this.stripeHashes.get(`${head.stripe}:${after}`);
+      // The stripe's first event past the newest one a checkpoint vouched for, or, when seqs are missing from
+      // the log between the two (the stripe's newest events removed and their places taken by later appends),
+      // the first missing one: as for a truncation, the report is at or before the first removed event.
+      const at = next?.seq ?? head.seq;
+      bad.push({
+        seq: vouched === undefined ? at : this.holeAfter(vouched.seq, at),
+        problem: 'checkpoint',
+      });
     }
     return bad;
   }
