@@ -4,9 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors.js';
 import type { Env } from '../config/env.schema.js';
-
-/** Verified tokens remembered (token -> subject), so that the limiter verifies each token about once. */
-const TOKEN_CACHE_SIZE = 10_000;
+import { VerifiedTokens, type TokenVerify, type VerifiedClaims } from './verified-tokens.js';
 
 /** Routes never limited: orchestrators probe them, and a probe must not be refused. */
 const UNLIMITED = /^\/health(\/|$|\?)/;
@@ -21,21 +19,21 @@ const UNLIMITED = /^\/health(\/|$|\?)/;
  */
 export async function registerRateLimit(app: NestFastifyApplication, env: Env): Promise<void> {
   const jwt = app.get(JwtService, { strict: false });
-  const known = new Map<string, { sub: string; exp: number }>();
-
-  const subjectOf = (token: string): string | null => {
-    const now = Date.now() / 1000;
-    const hit = known.get(token);
-    if (hit) return hit.exp > now ? hit.sub : null;
+  // Each token is verified about once (VerifiedTokens remembers a success until the token's exp).
+  const verified = new VerifiedTokens();
+  const verify: TokenVerify = (token, done) => {
     try {
-      const payload = jwt.verify<{ sub?: unknown; exp?: unknown }>(token);
-      if (typeof payload.sub !== 'string') return null;
-      if (known.size >= TOKEN_CACHE_SIZE) known.clear();
-      known.set(token, { sub: payload.sub, exp: typeof payload.exp === 'number' ? payload.exp : now + 60 });
-      return payload.sub;
-    } catch {
-      return null;
+      done(null, jwt.verify<VerifiedClaims>(token));
+    } catch (error) {
+      done(error as Error);
     }
+  };
+  const subjectOf = (token: string): string | null => {
+    let sub: string | null = null;
+    verified.verify(token, verify, (error, payload) => {
+      if (error === null && typeof payload?.sub === 'string') sub = payload.sub;
+    });
+    return sub;
   };
 
   const keyOf = (request: FastifyRequest): string => {

@@ -3,6 +3,8 @@
  * on every request pays for one HMAC verification (and two base64 JSON decodes) per token, not per request:
  * about 4% of the event loop's busy time on a read by id (bench --profile, 2026-12-01 21:56).
  *
+ * Used by JwtStrategy and by the rate limiter (which keys requests by the token's subject, before the guard).
+ *
  * What is cached is only the verification's result, the payload, for the very token text verified. It is
  * never trusted past the token's own `exp` (nor before its `nbf`), and the session behind it is still
  * checked on every request afterwards (JwtStrategy.validate), so a logout or a revocation is seen as
