@@ -33,8 +33,9 @@ const { values: args } = parseArgs({
     'max-cases': { type: 'string', default: '1000000' },
     // Only these paths (comma-separated: create, chain-lock, read, search, ingest, aggregates); all by default.
     only: { type: 'string' },
-    // The service, the seed and pgbench reach the embedded cluster through its Unix socket (in /tmp), not TCP.
-    'unix-socket': { type: 'boolean', default: false },
+    // The service, the seed and pgbench reach the embedded cluster over TCP on 127.0.0.1, not through its
+    // Unix socket (what the service does on its own embedded database since 2026-12-02, and the default here).
+    tcp: { type: 'boolean', default: false },
     // Each row alternates raw and API this many times (default 1 quick, 3 full); medians are reported.
     pairs: { type: 'string' },
   },
@@ -107,8 +108,10 @@ async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = 41000 + Math.floor(Math.random() * 9000);
   const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, persistent: false });
   await createDatabaseIfMissing(embedded.urlFor('postgres'), 'bench');
-  const url = new URL(embedded.urlFor('bench'));
-  if (args['unix-socket']) url.searchParams.set('host', '/tmp');
+  const url = new URL(embedded.urlFor('bench', { tcp: args.tcp }));
+  extras.databaseTransport = url.searchParams.has('host')
+    ? "the embedded cluster's Unix socket"
+    : 'TCP on 127.0.0.1';
   return {
     url: url.toString(),
     stop: async () => {
@@ -830,7 +833,7 @@ function write(finished = true): void {
   const lines = [
     `# Benchmark ${date} (${meta.mode})`,
     '',
-    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
+    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench; the database reached through ${String(extras.databaseTransport ?? '--database-url')}. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
     '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',

