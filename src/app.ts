@@ -8,7 +8,9 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { registerRateLimit } from './auth/rate-limit.js';
 import { applyRouteBodyLimit } from './common/body-limit.js';
+import { DomainError } from './common/errors.js';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors.js';
+import { JSON_BODIES_ONLY } from './common/http-exception.filter.js';
 import {
   countedJsonStream,
   countsAsItArrives,
@@ -24,6 +26,9 @@ import { newUuid } from './crypto/index.js';
 import { openDatabase } from './database/open-database.js';
 import { ENTITIES } from './entities.js';
 import { UsersService } from './users/users.service.js';
+
+/** The routes that take their body as a stream (NDJSON or CSV), parsed by the route itself. */
+const STREAMED_BODY_ROUTES: ReadonlySet<string> = new Set(['/v1/cases/import']);
 
 export interface CreateAppOptions {
   /** Where JSON log lines go (stdout when unset); tests capture them. */
@@ -136,9 +141,12 @@ async function buildApp(
     void reply.header('Cache-Control', 'no-store');
   });
   // POST /v1/cases/import reads its body as a stream, record by record, under its own limits
-  // (cases/case-import.service.ts): these two types are handed over unparsed, never buffered whole.
-  fastify.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_request, payload, done) => {
-    done(null, payload);
+  // (cases/case-import.service.ts): these two types are handed over unparsed, never buffered whole, to that
+  // route alone; on any other route they are a 415 like every type but JSON (a stream there would reach the
+  // JSON route's validation as a body).
+  fastify.addContentTypeParser(['application/x-ndjson', 'text/csv'], (request, payload, done) => {
+    if (STREAMED_BODY_ROUTES.has(request.routeOptions.url ?? '')) done(null, payload);
+    else done(new DomainError('UNSUPPORTED_MEDIA_TYPE', JSON_BODIES_ONLY), undefined);
   });
   await registerRateLimit(app, env);
   app.enableVersioning({ type: VersioningType.URI });

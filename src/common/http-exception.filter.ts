@@ -10,14 +10,17 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** No message is longer: a client may send thousands of bad fields, and the answer need not list them all. */
 export const MAX_MESSAGE_LENGTH = 600;
 
+/** The 415 of a body that is not JSON, on every route but the import's. */
+export const JSON_BODIES_ONLY = 'Unsupported content type: request bodies are application/json';
+
 /**
  * Fastify's own client errors, by code, with fixed messages: Fastify's messages may quote the request
  * (the content type, a fragment of the body).
  */
 const FRAMEWORK_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: request bodies are application/json',
-  FST_ERR_CTP_INVALID_TYPE: 'Unsupported content type: request bodies are application/json',
-  FST_ERR_CTP_EMPTY_TYPE: 'Unsupported content type: request bodies are application/json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: JSON_BODIES_ONLY,
+  FST_ERR_CTP_INVALID_TYPE: JSON_BODIES_ONLY,
+  FST_ERR_CTP_EMPTY_TYPE: JSON_BODIES_ONLY,
   FST_ERR_CTP_BODY_TOO_LARGE: 'The body is too large for this route',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'Validation failed: the body is empty',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',

@@ -28,6 +28,21 @@ describe('assertSafeInput', () => {
     expect(() => assertSafeInput(deep)).toThrow(/must not contain NUL characters/);
   });
 
+  it('refuses what no parser of JSON or of a query string makes (a stream, a cyclic class instance) unwalked', () => {
+    class Node {
+      self: Node = this;
+    }
+    expect(() => assertSafeInput(new Node())).toThrow('Validation failed: the body must be JSON');
+    expect(() => assertSafeInput({ a: [new Map()] })).toThrow('Validation failed: a[0] must be JSON');
+    // Query strings parse to objects without a prototype, or (fast-querystring) one of an empty such object.
+    expect(() => assertSafeInput(Object.assign(Object.create(null) as object, { q: 'x' }))).not.toThrow();
+    const fastQuerystringRecord = Object.assign(Object.create(Object.create(null) as object) as object, {
+      a: '1',
+      b: ['2', '3'],
+    });
+    expect(() => assertSafeInput(fastQuerystringRecord)).not.toThrow();
+  });
+
   it('never echoes the refused value', () => {
     expect(() => assertSafeInput({ subject: { givenName: 'Am\u0000ina' } })).not.toThrow(/Am/);
   });

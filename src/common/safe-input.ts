@@ -19,7 +19,7 @@ const shown = (key: string): string => (key.length > MAX_KEY_SHOWN ? `${key.slic
  * Refuses, with a 400 naming the path, what no DTO can describe and must never reach the database:
  * a reserved key (class-transformer would drop `__proto__` silently, and the contract wants it refused like
  * any unknown field), and a NUL character in any string (PostgreSQL text cannot store one). Messages name
- * the field, never the value. Iterative: the depth of the input is bounded before parsing (json-body.ts),
+ * the field, never the value; and anything but plain objects, arrays and scalars. Iterative: the depth of the input is bounded before parsing (json-body.ts),
  * and this walk does not use the call stack either way.
  */
 export function assertSafeInput(root: unknown): void {
@@ -39,6 +39,11 @@ export function assertSafeInput(root: unknown): void {
       for (let i = value.length - 1; i >= 0; i -= 1) stack.push({ value: value[i], parent: item, key: i });
       continue;
     }
+    // Only what JSON or a query string parses to: anything else (a stream, a class instance) has a graph that
+    // is no input, possibly cyclic, and must not be walked.
+    if (!isRecordPrototype(Object.getPrototypeOf(value))) {
+      throw validationFailed(`Validation failed: ${pathOf(item) || 'the body'} must be JSON`);
+    }
     const keys = Object.keys(value);
     for (const key of keys) {
       const at = () => pathOf({ value: undefined, parent: item, key });
@@ -51,6 +56,17 @@ export function assertSafeInput(root: unknown): void {
       stack.push({ value: (value as Record<string, unknown>)[keys[i]], parent: item, key: keys[i] });
     }
   }
+}
+
+/**
+ * The prototype of a parsed record: Object.prototype (JSON), none, or an empty object without a prototype
+ * (fast-querystring's query objects inherit from one).
+ */
+function isRecordPrototype(proto: unknown): boolean {
+  if (proto === null || proto === Object.prototype) return true;
+  return (
+    typeof proto === 'object' && Object.getPrototypeOf(proto) === null && Reflect.ownKeys(proto).length === 0
+  );
 }
 
 /** A node of the walk; its path is built only for a message (never per node: deep input would make that quadratic). */

@@ -143,6 +143,22 @@ describe('OpenAPI document (e2e)', () => {
     expect(wrong).toEqual([]);
   }, 60_000);
 
+  it('answers a CSV or NDJSON body as a form body (415 where a body is read) on every route but the import', async () => {
+    const wrong: string[] = [];
+    for (const { method, route, url } of operationsOf(document)) {
+      if (route === '/v1/cases/import') continue;
+      const form = await statusOf(t, method, url, 'application/x-www-form-urlencoded', 'a=b');
+      for (const type of ['text/csv', 'application/x-ndjson', 'text/csv; charset=utf-8']) {
+        // Before 2026-12-02 these reached every route's validation as a stream (POST /v1/auth/login hung).
+        const request = t.http()[method as 'get'](url);
+        const res = await request.set('Content-Type', type).timeout(5_000).send('{"a":1}\n');
+        if (res.status !== form)
+          wrong.push(`${method.toUpperCase()} ${route}: ${type} ${res.status}, form ${form}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('lists 429 exactly where the general rate limit refuses: probed on every operation past the limit', async () => {
     const limited = await startTestApp({ RATE_LIMIT_PER_CLIENT: '10', RATE_LIMIT_WINDOW_MS: '3600000' });
     try {
