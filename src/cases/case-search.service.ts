@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { validationFailed } from '../common/errors.js';
 import { parseTimestamp, toTimestamp } from '../common/timestamp.js';
+import { isUuidText } from '../common/uuid.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import type { BlindIndexField } from '../crypto/index.js';
 import { CaseTransaction } from './case-transaction.service.js';
@@ -20,13 +21,11 @@ export const CASE_SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt']
 export type CaseSort = (typeof CASE_SORTS)[number];
 
 type Cursor = [at: string, id: string, sort?: CaseSort];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isCursor = (v: unknown): v is Cursor =>
   Array.isArray(v) &&
   (v.length === 2 || (v.length === 3 && (CASE_SORTS as readonly unknown[]).includes(v[2]))) &&
   parseTimestamp(v[0]) !== null &&
-  typeof v[1] === 'string' &&
-  UUID.test(v[1]);
+  isUuidText(v[1]);
 
 const SORT_SQL: Record<CaseSort, { column: 'createdAt' | 'updatedAt'; sql: string; desc: boolean }> = {
   createdAt: { column: 'createdAt', sql: 'c.created_at', desc: false },

@@ -4,6 +4,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
+import { parseTimestamp } from '../common/timestamp.js';
+import { isUuidText } from '../common/uuid.js';
 import { newUuid } from '../crypto/index.js';
 import { CaseDenied, CaseTransaction } from './case-transaction.service.js';
 import { CaseReader } from './case-reader.service.js';
@@ -17,7 +19,7 @@ const PENDING_INDEX = 'case_transfers_one_pending';
 
 type Cursor = [string, string];
 const isCursor = (v: unknown): v is Cursor =>
-  Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string') && !isNaN(Date.parse(v[0]));
+  Array.isArray(v) && v.length === 2 && parseTimestamp(v[0]) !== null && isUuidText(v[1]);
 
 interface TransferRow {
   id: string;
@@ -125,7 +127,7 @@ export class CaseTransfersService {
       }
       if (query.cursor !== undefined) {
         const [at, id] = decodeCursor(query.cursor, isCursor);
-        params.push(new Date(at), id);
+        params.push(parseTimestamp(at), id);
         clauses.push(`(t.requested_at, t.id) < ($${params.length - 1}, $${params.length})`);
       }
       params.push(limit + 1);

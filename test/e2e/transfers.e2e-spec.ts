@@ -230,6 +230,21 @@ describe('transfers between offices (e2e, real PostgreSQL)', () => {
     ).toBe(409);
     expect((await t.http().get('/v1/transfers?direction=sideways').set(auth(supB))).status).toBe(400);
     expect((await decide(supB, 'not-a-uuid', 'accept')).status).toBe(400);
+    // A forged cursor is a 400 naming it, never a 500 (its id reached a uuid comparison until 2026-12-02).
+    const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const forged of [
+      ['2026-01-01T00:00:00Z', 'not-a-uuid'],
+      ['+275760-09-13T00:00:00Z', '11111111-1111-1111-1111-111111111111'],
+      ['2026', '11111111-1111-1111-1111-111111111111'],
+    ]) {
+      const res = await t
+        .http()
+        .get('/v1/transfers')
+        .query({ cursor: cursorOf(forged) })
+        .set(auth(supB));
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('Validation failed: cursor is not a valid cursor');
+    }
   });
 
   it('role matrix: only supervisors request, list, accept and reject', async () => {

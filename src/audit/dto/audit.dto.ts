@@ -7,12 +7,12 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsUuidText } from '../../common/uuid.js';
 import { IsTimestamp } from '../../common/timestamp.js';
 import { AUDIT_ACTIONS } from '../audit-actions.js';
 
@@ -31,7 +31,7 @@ export class AuditRangeQueryDto {
 export class AuditEventsQueryDto extends AuditRangeQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsUuidText()
   actorId?: string;
 
   @ApiPropertyOptional({

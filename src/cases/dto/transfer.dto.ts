@@ -1,17 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsUuidText } from '../../common/uuid.js';
 import { IsWellFormedString } from './case-validators.js';
 
 /** A transfer's free-text reason: bounded, stored encrypted, never in audit details or logs. */
@@ -20,7 +10,7 @@ export const TRANSFER_REASON_MAX = 1000;
 export class CreateTransferDto {
   @ApiProperty({ format: 'uuid', description: 'The receiving office' })
   @IsDefined()
-  @IsUUID()
+  @IsUuidText()
   toOfficeId!: string;
 
   @ApiProperty({

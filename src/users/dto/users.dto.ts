@@ -5,13 +5,13 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   Max,
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsUuidText } from '../../common/uuid.js';
 import { COUNTRY_CODES } from '../../ctdc/index.js';
 import { IsIsoDate } from '../../common/validators.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
@@ -69,7 +69,7 @@ export class CreateUserDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Required for caseworker and supervisor' })
   @IsOptional()
-  @IsUUID()
+  @IsUuidText()
   officeId?: string;
 
   @ApiPropertyOptional({ format: 'date', description: 'Required for researcher; not in the past' })
@@ -86,7 +86,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String })
   @ValidateIf((_, value) => value !== null && value !== undefined)
-  @IsUUID()
+  @IsUuidText()
   officeId?: string | null;
 
   @ApiPropertyOptional({ format: 'date', nullable: true, type: String })
