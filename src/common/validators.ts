@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isValidIsoDate } from './iso-date.js';
+import { isValidIsoDate, todayUtc } from './iso-date.js';
 
 /** A real calendar date written YYYY-MM-DD (2023-02-30 is refused). */
 export const IsIsoDate = (options?: ValidationOptions) =>
@@ -15,20 +15,19 @@ export const IsIsoDate = (options?: ValidationOptions) =>
   );
 
 /**
- * The latest calendar date anywhere on Earth now (UTC+14), YYYY-MM-DD: a date after it is in the future
- * for everyone, whichever time zone the office is in.
+ * A YYYY-MM-DD date that is not in the future (registration and birth dates): not after today's UTC date.
+ * The contract's days are UTC days (its times are UTC; a researcher's approvedUntil ends at the end of that
+ * UTC day). Until 2026-12-02 the bound was the latest date anywhere on Earth (UTC+14), so that an office
+ * east of Greenwich could enter its local date before UTC midnight; but then tomorrow's UTC date passed
+ * from 10:00 UTC on, and the contract refuses it. Such an office enters the UTC date, which the 400 names.
  */
-export const latestDateOnEarth = (now = Date.now()): string =>
-  new Date(now + 14 * 3600_000).toISOString().slice(0, 10);
-
-/** A YYYY-MM-DD date that is not in the future (registration and birth dates). */
 export const IsNotInFuture = (options?: ValidationOptions) =>
   ValidateBy(
     {
       name: 'isNotInFuture',
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || value <= latestDateOnEarth(),
-        defaultMessage: () => '$property must not be in the future',
+        validate: (value: unknown) => typeof value !== 'string' || value <= todayUtc(),
+        defaultMessage: () => '$property must not be in the future (after today, UTC)',
       },
     },
     options,

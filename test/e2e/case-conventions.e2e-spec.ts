@@ -59,8 +59,9 @@ describe('PATCH merges the subject, dates in the future are refused, lists sort 
     expect((await patch(id, 4, { subject: { unknown: 'x' } })).status).toBe(400);
   });
 
-  it('a registrationDate or dateOfBirth in the future is a 400 naming the field; today is fine', async () => {
-    const future = isoDay(3);
+  it('a registrationDate or dateOfBirth in the future (after today, UTC) is a 400 naming the field; today is fine', async () => {
+    // Tomorrow's UTC date: until 2026-12-02 it passed from 10:00 UTC on (the bound was the date at UTC+14).
+    const future = isoDay(1);
     const res = await t
       .http()
       .post('/v1/cases')
