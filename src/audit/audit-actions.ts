@@ -12,6 +12,7 @@ export const AUDIT_DETAIL_KEYS = {
   'user.create': ['reason', 'role', 'officeId'],
   'user.update': ['reason', 'changedFields', 'sessionsRevoked'],
   'user.list': ['reason', 'count'],
+  'user.read': ['reason'],
   'user.approval.request': ['reason', 'approvalId', 'kind', 'role', 'officeId', 'changedFields', 'bootstrap'],
   'user.approval.approve': [
     'reason',
@@ -26,6 +27,7 @@ export const AUDIT_DETAIL_KEYS = {
   'user.enroll': ['reason', 'retryAfterSeconds'],
   'office.create': ['reason', 'code'],
   'office.list': ['reason', 'count'],
+  'office.read': ['reason'],
   'case.create': ['reason', 'pseudonym', 'idempotentReplay', 'forbiddenFields', 'importLine'],
   'case.export': ['reason', 'format', 'count'],
   'case.import': ['reason', 'format', 'lines', 'imported', 'replayed', 'failed'],

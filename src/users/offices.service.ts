@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError } from '../common/errors.js';
+import { DomainError, notFound } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import type { CreateOfficeDto, OfficeDto } from './dto/users.dto.js';
 import { OfficeEntity } from './office.entity.js';
@@ -28,6 +28,20 @@ export class OfficesService {
         resourceType: 'office',
         resourceId: office.id,
         details: { code: office.code },
+      });
+      return toDto(office);
+    });
+  }
+
+  get(ctx: RequestContext, id: string): Promise<OfficeDto> {
+    return this.dataSource.transaction(async (em) => {
+      const office = await em.getRepository(OfficeEntity).findOneBy({ id });
+      if (office === null) throw notFound('Office');
+      await this.audit.record(em, ctx, {
+        action: 'office.read',
+        outcome: 'allowed',
+        resourceType: 'office',
+        resourceId: office.id,
       });
       return toDto(office);
     });

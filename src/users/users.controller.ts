@@ -32,6 +32,11 @@ import {
   UserDto,
 } from './dto/users.dto.js';
 import { OfficesService } from './offices.service.js';
+
+/** The Location header of a 201: the new resource's own route. */
+const locationOf = (resource: 'office' | 'user') => ({
+  Location: { description: `The new ${resource}, /v1/${resource}s/<id>`, schema: { type: 'string' } },
+});
 import { UsersService } from './users.service.js';
 
 @ApiTags('admin')
@@ -42,11 +47,17 @@ export class OfficesController {
   @Post()
   @Authenticated('office.create')
   @ApiOperation({ summary: 'Create an office' })
-  @ApiCreatedResponse({ type: OfficeDto })
+  @ApiCreatedResponse({ type: OfficeDto, headers: locationOf('office') })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Code already used', type: ErrorResponseDto })
-  create(@Body() body: CreateOfficeDto, @Ctx() ctx: RequestContext): Promise<OfficeDto> {
-    return this.offices.create(ctx, body);
+  async create(
+    @Body() body: CreateOfficeDto,
+    @Ctx() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OfficeDto> {
+    const office = await this.offices.create(ctx, body);
+    void reply.header('Location', `/v1/offices/${office.id}`);
+    return office;
   }
 
   @Get()
@@ -55,6 +66,16 @@ export class OfficesController {
   @ApiOkResponse({ type: [OfficeDto] })
   list(@Ctx() ctx: RequestContext): Promise<OfficeDto[]> {
     return this.offices.list(ctx);
+  }
+
+  @Get(':id')
+  @Authenticated('office.read')
+  @ApiOperation({ summary: 'One office (the Location of its creation)' })
+  @ApiOkResponse({ type: OfficeDto })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<OfficeDto> {
+    return this.offices.get(ctx, id);
   }
 }
 
@@ -75,7 +96,7 @@ export class UsersController {
       'password: the answer is 202 with the approval request and the requesting admin’s half of the ' +
       'enrollment code; a second admin approves it (POST /v1/users/approvals/:id/approve).',
   })
-  @ApiCreatedResponse({ type: UserDto })
+  @ApiCreatedResponse({ type: UserDto, headers: locationOf('user') })
   @ApiAcceptedResponse({ description: 'Two-person rule: awaiting a second admin', type: ApprovalResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Username taken', type: ErrorResponseDto })
@@ -89,7 +110,9 @@ export class UsersController {
       if (result.approval.status === 'pending') void reply.status(202);
       return result;
     }
-    return this.users.create(ctx, body);
+    const user = await this.users.create(ctx, body);
+    void reply.header('Location', `/v1/users/${user.id}`);
+    return user;
   }
 
   @Get()
@@ -98,6 +121,16 @@ export class UsersController {
   @ApiOkResponse({ type: [UserDto] })
   list(@Ctx() ctx: RequestContext): Promise<UserDto[]> {
     return this.users.list(ctx);
+  }
+
+  @Get(':id')
+  @Authenticated('user.read')
+  @ApiOperation({ summary: 'One user (the Location of its creation)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Param('id', uuidPipe) id: string, @Ctx() ctx: RequestContext): Promise<UserDto> {
+    return this.users.get(ctx, id);
   }
 
   @Get('approvals')

@@ -67,6 +67,20 @@ export class UsersService {
     });
   }
 
+  get(ctx: RequestContext, id: string): Promise<UserDto> {
+    return this.dataSource.transaction(async (em) => {
+      const user = await em.getRepository(UserEntity).findOneBy({ id });
+      if (user === null) throw notFound('User');
+      await this.audit.record(em, ctx, {
+        action: 'user.read',
+        outcome: 'allowed',
+        resourceType: 'user',
+        resourceId: user.id,
+      });
+      return toUserDto(user, viewerOf(ctx));
+    });
+  }
+
   list(ctx: RequestContext): Promise<UserDto[]> {
     return this.dataSource.transaction(async (em) => {
       const users = await em.getRepository(UserEntity).find({ order: { username: 'ASC' } });

@@ -110,6 +110,75 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('POST /v1/offices and /v1/users answer 201 with a Location that GET answers (admin, auditor), audited', async () => {
+    const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const office = await t
+      .http()
+      .post('/v1/offices')
+      .set(as(admin))
+      .send({ code: 'LOC-1', name: 'Located office', countryCode: 'PH' });
+    expect(office.status).toBe(201);
+    expect(office.headers.location).toBe(`/v1/offices/${office.body.id}`);
+    const user = await t
+      .http()
+      .post('/v1/users')
+      .set(as(admin))
+      .send({ username: 'located.worker', password: PASSWORD, role: 'caseworker', officeId: office.body.id });
+    expect(user.status).toBe(201);
+    expect(user.headers.location).toBe(`/v1/users/${user.body.id}`);
+
+    const auditor = (await createUser(t, admin, 'auditor')).token;
+    for (const token of [admin, auditor]) {
+      const gotOffice = await t.http().get(office.headers.location).set(as(token));
+      expect(gotOffice.status).toBe(200);
+      expect(gotOffice.body).toEqual(office.body);
+      // As the list shows it to the same viewer (an auditor does not see researchBudget).
+      const gotUser = await t.http().get(user.headers.location).set(as(token));
+      expect(gotUser.status).toBe(200);
+      const listed = await t.http().get('/v1/users').set(as(token));
+      expect(gotUser.body).toEqual(listed.body.find((u: { id: string }) => u.id === user.body.id));
+      expect(gotUser.body).toMatchObject({
+        id: user.body.id,
+        username: 'located.worker',
+        role: 'caseworker',
+      });
+    }
+    // Other roles may not; ids are read in any case (PostgreSQL's), and go on in lower case.
+    const worker = await login(t, 'located.worker', PASSWORD);
+    expect((await t.http().get(office.headers.location).set(as(worker))).status).toBe(403);
+    expect(
+      (
+        await t
+          .http()
+          .get(`/v1/offices/${String(office.body.id).toUpperCase()}`)
+          .set(as(admin))
+      ).status,
+    ).toBe(200);
+    const { rows } = await t.db.query(
+      `SELECT action, resource_id FROM audit_events WHERE action IN ('office.read', 'user.read') ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(rows[0]).toEqual({ action: 'office.read', resource_id: office.body.id });
+  });
+
+  it('an id of any 8-4-4-4-12 hex form that names nothing is a 404, not a 400; another form is a 400', async () => {
+    const as = { Authorization: `Bearer ${admin}` };
+    // validator's isUUID (Nest's ParseUUIDPipe) refused these: version and variant digits outside RFC 9562.
+    for (const id of ['11111111-1111-1111-1111-111111111111', '00000000-0000-0000-0000-000000000001']) {
+      expect((await t.http().get(`/v1/offices/${id}`).set(as)).status).toBe(404);
+      expect((await t.http().get(`/v1/users/${id}`).set(as)).status).toBe(404);
+      expect((await t.http().patch(`/v1/users/${id}`).set(as).send({ disabled: true })).status).toBe(404);
+    }
+    for (const id of [
+      'not-a-uuid',
+      '11111111-1111-1111-1111-11111111111g',
+      '111111111111-1111-1111-111111111111',
+    ]) {
+      const res = await t.http().get(`/v1/users/${id}`).set(as);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('Validation failed: id must be a UUID');
+    }
+  });
+
   it('a NUL character in a body or query is a 400, never a 500', async () => {
     const login = await t
       .http()
