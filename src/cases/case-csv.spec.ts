@@ -86,7 +86,7 @@ describe('CSV columns', () => {
     expect(row).toContain(`'+63 2 555`);
     const cells = cellsOf(row);
     expect(cells[header.indexOf('isForcedLabour')]).toBe('1');
-    expect(cells[header.indexOf('isSexualExploitation')]).toBe('0');
+    expect(cells[header.indexOf('isSexualExploit')]).toBe('0');
     expect(cells[header.indexOf('isAbduction')]).toBe('0');
     const { body, badColumns } = csvBody(planCsvHeader(header), cells);
     expect(badColumns).toEqual([]);

@@ -18,9 +18,15 @@ import type { CaseView } from './case-view.js';
 
 const capitalize = (code: string) => code.charAt(0).toUpperCase() + code.slice(1);
 
+/** Exploitation type codes whose CTDC column is not `is` + the code (CTDC codebook: isSexualExploit, isOtherExploit). */
+const EXPLOITATION_COLUMN: Partial<Record<string, string>> = {
+  sexualExploitation: 'isSexualExploit',
+  other: 'isOtherExploit',
+};
+
 /** CTDC's column name for one code of a multi-valued attribute. */
 const CODE_COLUMN: Record<MultiValuedAttribute, (code: string) => string> = {
-  exploitationTypes: (code) => (code === 'other' ? 'isOtherExploit' : `is${capitalize(code)}`),
+  exploitationTypes: (code) => EXPLOITATION_COLUMN[code] ?? `is${capitalize(code)}`,
   labourSectors: (code) => `typeOfLabour${capitalize(code)}`,
   sexualExploitationTypes: (code) => `typeOfSex${capitalize(code)}`,
   meansOfControl: (code) => `meansOfControl${capitalize(code)}`,
