@@ -149,7 +149,8 @@ describe('OpenAPI document (e2e)', () => {
       if (route === '/v1/cases/import') continue;
       const form = await statusOf(t, method, url, 'application/x-www-form-urlencoded', 'a=b');
       for (const type of ['text/csv', 'application/x-ndjson', 'text/csv; charset=utf-8']) {
-        // Before 2026-12-02 these reached every route's validation as a stream (POST /v1/auth/login hung).
+        // Before 2026-12-02 these reached every route as a stream (anonymous: a 400 or 401; with a token the
+        // stream reached validation and ran the process out of memory, case-files.e2e-spec.ts).
         const request = t.http()[method as 'get'](url);
         const res = await request.set('Content-Type', type).timeout(5_000).send('{"a":1}\n');
         if (res.status !== form)
