@@ -32,12 +32,12 @@ import {
   UserDto,
 } from './dto/users.dto.js';
 import { OfficesService } from './offices.service.js';
+import { UsersService } from './users.service.js';
 
 /** The Location header of a 201: the new resource's own route. */
 const locationOf = (resource: 'office' | 'user') => ({
   Location: { description: `The new ${resource}, /v1/${resource}s/<id>`, schema: { type: 'string' } },
 });
-import { UsersService } from './users.service.js';
 
 @ApiTags('admin')
 @Controller({ path: 'offices', version: '1' })
@@ -108,6 +108,7 @@ export class UsersController {
     if (this.approvals.enabled && hasIdentityAccess(body.role)) {
       const result = await this.approvals.requestCreate(ctx, body);
       if (result.approval.status === 'pending') void reply.status(202);
+      else if (result.user !== null) void reply.header('Location', `/v1/users/${result.user.id}`);
       return result;
     }
     const user = await this.users.create(ctx, body);

@@ -110,6 +110,7 @@ describe('two-person rule for accounts with access to identity (e2e, TWO_PERSON_
     const body = res.body as Result;
     expect(body.approval.status).toBe('approved');
     expect(body.user).toMatchObject({ role: 'admin', disabled: false });
+    expect(res.headers.location).toBe(`/v1/users/${body.user!.id}`);
     const [a, b] = body.enrollmentCode!.split('.');
     expect(await canLogin('second.admin', STRONG)).toBe(false);
     expect((await enroll('second.admin', a, b)).status).toBe(204);
