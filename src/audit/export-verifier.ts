@@ -335,7 +335,7 @@ export class ExportVerifier {
         continue;
       }
       if (head.stripeSeq > state.stripeSeq) {
-        if (!state.broken) bad.push({ seq: this.holeAfter(state.seq), problem: 'truncated' });
+        if (!state.broken) bad.push({ seq: this.removedBefore(head, state), problem: 'truncated' });
         continue;
       }
       const found = this.stripeHashes.get(`${head.stripe}:${head.stripeSeq}`);
@@ -350,12 +350,32 @@ export class ExportVerifier {
       // the log between the two (the stripe's newest events removed and their places taken by later appends),
       // the first missing one: as for a truncation, the report is at or before the first removed event.
       const at = next?.seq ?? head.seq;
+      const afterVouched = vouched === undefined ? at : this.holeAfter(vouched.seq, at);
+      // A later append holds the signed head's place (its seq is past the head's): the events there were
+      // removed, and the report is at or before the first of them, as for a truncation.
+      const refilled = found !== undefined && found.seq > head.seq;
       bad.push({
-        seq: vouched === undefined ? at : this.holeAfter(vouched.seq, at),
+        seq: refilled ? Math.min(afterVouched, this.removedBefore(head, state)) : afterVouched,
         problem: 'checkpoint',
       });
     }
     return bad;
+  }
+
+  /**
+   * Where a stripe lost events, when a signed head is beyond its exported tail: the first seq missing from the
+   * log after the stripe's newest exported event older than the head, at most the head's own (removed) seq.
+   * Events appended since may have taken some of the removed places, with later seqs than the head's: the
+   * report is not after them but at or before the first removed event (the stripe's tail, as before
+   * 2026-12-02, was such a later append when one took a removed place; the stripes e2e test failed on it).
+   */
+  private removedBefore(head: StripeHead, state: StripeState): number {
+    for (let stripeSeq = state.stripeSeq; stripeSeq >= state.firstStripeSeq; stripeSeq--) {
+      const event = this.stripeHashes.get(`${head.stripe}:${stripeSeq}`);
+      if (event !== undefined && event.seq < head.seq) return this.holeAfter(event.seq, head.seq);
+    }
+    // None older: the stripe's start (the legacy head in a full export; before the first event otherwise).
+    return this.holeAfter(this.fromGenesis ? this.legacyHead().seq : (this.firstSeq ?? 1) - 1, head.seq);
   }
 
   private finalHeads(count: number): StripeHead[] {

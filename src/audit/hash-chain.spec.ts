@@ -349,6 +349,49 @@ describe('hash chain, scheme 3 (16 stripes)', () => {
     );
   });
 
+  it("a stripe's newest events removed and their places taken by later appends: reported at the first removed", () => {
+    fc.assert(
+      fc.property(
+        stripeList,
+        fc.nat(),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        (stripes, pick, count, refills) => {
+          const stripe = stripes[pick % stripes.length];
+          // The checkpoint vouches for the original events; `refills` events of the stripe come after it.
+          const { events, checkpoints } = stripedExport(
+            0,
+            [...stripes, ...Array<number>(refills).fill(stripe)],
+            [stripes.length - 1],
+          );
+          const originals = events.slice(0, stripes.length).filter((e) => e.stripe === stripe);
+          const removed = originals.slice(-Math.min(count, originals.length));
+          const kept = events.filter((e) => !removed.includes(e));
+          // The later appends take the removed places: renumbered after the kept ones and re-linked.
+          const keptOfStripe = kept.filter(
+            (e, i) => e.stripe === stripe && i < stripes.length - removed.length,
+          );
+          const firstRefill = kept.length - refills;
+          kept.slice(firstRefill).forEach((event, i) => {
+            event.stripeSeq = keptOfStripe.length + 1 + i;
+            // A stripe left empty starts again at the legacy head (none here: the genesis hash).
+            if (keptOfStripe.length === 0 && i === 0) event.prevHash = GENESIS_HASH;
+          });
+          rehashStriped(kept, firstRefill);
+          const result = verifyExport(lines(kept, checkpoints), publicKeys);
+          expect(result.ok).toBe(false);
+          // Fewer appends than removed events: the signed head is past the tail, a truncation at the first
+          // removed; as many or more: the place of the signed head holds another event, at or before it.
+          if (refills < removed.length) {
+            expect(result).toMatchObject({ firstBadSeq: removed[0].seq, problem: 'truncated' });
+          } else {
+            expect(result.firstBadSeq).toBeLessThanOrEqual(removed[0].seq);
+          }
+        },
+      ),
+    );
+  });
+
   it('two events swapped across stripes (lines or seq values) are reported at the first of them', () => {
     fc.assert(
       fc.property(stripeList, fc.nat(), fc.nat(), fc.boolean(), (stripes, a, b, values) => {
