@@ -18,9 +18,9 @@ const shown = (key: string): string => (key.length > MAX_KEY_SHOWN ? `${key.slic
 /**
  * Refuses, with a 400 naming the path, what no DTO can describe and must never reach the database:
  * a reserved key (class-transformer would drop `__proto__` silently, and the contract wants it refused like
- * any unknown field), and a NUL character in any string (PostgreSQL text cannot store one). Messages name
- * the field, never the value; and anything but plain objects, arrays and scalars. Iterative: the depth of the input is bounded before parsing (json-body.ts),
- * and this walk does not use the call stack either way.
+ * any unknown field), a NUL character in any string (PostgreSQL text cannot store one), and anything but
+ * parsed records, arrays and scalars. Messages name the field, never the value. Iterative: the depth of the
+ * input is bounded before parsing (json-body.ts), and this walk does not use the call stack either way.
  */
 export function assertSafeInput(root: unknown): void {
   const stack: Item[] = [{ value: root, parent: null, key: '' }];
