@@ -376,8 +376,8 @@ const RAW_CREATE_ROWS = 2000;
  * The copy is a new person, as the API's creates are: a fresh pseudonym, blind indexes and phonetic key,
  * drawn at random in their ranges (NEW_PERSON_KEYS). Until 2026-12-02 it kept the original's, so 5 of the 9
  * indexes of cases took one of 2,000 keys (hot leaf pages, duplicates) where the API's inserts put new keys
- * into all 9, a gap that grew with the table (PostgreSQL per create at 1,000,000 cases: 1.96 ms for the
- * API's, 1.53 for the raw copy, 00:58).
+ * into all 9 (PostgreSQL per create at 1,000,000 cases at 00:58: 1.96 ms for the API's, 1.53 for the raw
+ * copy). The random keys cost the raw side a few microseconds of md5() and random().
  */
 async function rawInsertStatement(db: pg.Client, officeId: string, copyAuthorId: string): Promise<string> {
   const { rows: cols } = await db.query<{ name: string }>(
