@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { generateKeys } from '../src/config/keys.js';
+import { BLIND_INDEX_BITS, PHONETIC_KEY_BITS } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import { SyntheticCases } from '../src/seed/synthetic.js';
@@ -406,15 +407,17 @@ async function rawInsertStatement(db: pg.Client, officeId: string, copyAuthorId:
 
 /**
  * The columns that name the person (keyed hashes, so uniformly spread): new values in their ranges, null
- * where the copied row has none (blind indexes: 16 bits, crypto/blind-index.ts; phonetic key: 24 bits,
- * crypto/phonetic.ts; pseudonym: 64 hex digits).
+ * where the copied row has none (blind indexes of BLIND_INDEX_BITS, the phonetic key of PHONETIC_KEY_BITS;
+ * the pseudonym: 64 hex digits).
  */
+const randomBucket = (column: string, bits: number) =>
+  `CASE WHEN ${column} IS NOT NULL THEN floor(random() * ${2 ** bits})::int END`;
 const NEW_PERSON_KEYS: Partial<Record<string, string>> = {
   pseudonym: `md5(random()::text) || md5(random()::text)`,
-  bi_given_name: `CASE WHEN bi_given_name IS NOT NULL THEN floor(random() * 65536)::int END`,
-  bi_family_name: `CASE WHEN bi_family_name IS NOT NULL THEN floor(random() * 65536)::int END`,
-  bi_document_number: `CASE WHEN bi_document_number IS NOT NULL THEN floor(random() * 65536)::int END`,
-  phonetic_key: `CASE WHEN phonetic_key IS NOT NULL THEN floor(random() * 16777216)::int END`,
+  bi_given_name: randomBucket('bi_given_name', BLIND_INDEX_BITS),
+  bi_family_name: randomBucket('bi_family_name', BLIND_INDEX_BITS),
+  bi_document_number: randomBucket('bi_document_number', BLIND_INDEX_BITS),
+  phonetic_key: randomBucket('phonetic_key', PHONETIC_KEY_BITS),
 };
 
 // ---------------------------------------------------------------- the run

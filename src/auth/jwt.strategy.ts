@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AppRequest, AuthenticatedPrincipal } from '../common/request-context.js';
+import { isUuidText } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
 import { secretKeyObject } from '../crypto/index.js';
 import { AuthService, type TokenPayload } from './auth.service.js';
 import { SessionCache } from './session-cache.js';
 import { VerifiedTokens, type TokenVerify, type VerifiedClaims } from './verified-tokens.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const JWT_ALGORITHM = 'HS256';
 
@@ -72,7 +71,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     payload: Partial<TokenPayload>,
   ): Promise<AuthenticatedPrincipal | false> {
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return false;
-    if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
+    if (!isUuidText(payload.sub) || !isUuidText(payload.sid)) return false;
     if (request.sessionInStatement === true) {
       const cached = this.sessions.unconfirmed(payload.sid, payload.sub);
       if (cached !== undefined) return cached;
