@@ -18,6 +18,11 @@ import { startTestApp, type TestApp } from '../test-app.js';
  */
 
 const SLOW = 60_000;
+/**
+ * Building the legacy database (45,000 scheme-2 appends, then a service start on it) takes longer than a
+ * test: this whole file ran 48 s alone on a slow 2-core machine (2026-12-02), slower beside other suites.
+ */
+const LEGACY_SETUP = 180_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const APPEND = `SELECT audit_append_v2(NULL, NULL, 'auth.logout', NULL, NULL, '{}'::text[], 'allowed', $1, NULL, '{}'::jsonb)`;
 
@@ -300,11 +305,16 @@ describe('audit stripes: events written before the migration (e2e)', () => {
         [i % 4 === 0 ? [`legacy-${i}`] : [], `legacy-${i}`],
       );
     }
-    // Enough for verify to walk the legacy chain in two halves at once.
-    await old.query(
-      `SELECT audit_append_v2(NULL, NULL, 'auth.logout', NULL, NULL, '{}'::text[], 'allowed', 'bulk-' || g, NULL, '{}')
-         FROM generate_series(1, 45000) g`,
-    );
+    // Enough for verify to walk the legacy chain in two halves at once. A thousand appends a statement (its
+    // own transaction): each append updates the chain's head row, and within one transaction every update
+    // walks the row's earlier versions of that transaction, so 45,000 in one statement took minutes.
+    for (let from = 1; from <= 45_000; from += 1000) {
+      await old.query(
+        `SELECT audit_append_v2(NULL, NULL, 'auth.logout', NULL, NULL, '{}'::text[], 'allowed', 'bulk-' || g, NULL, '{}')
+           FROM generate_series($1::int, $1::int + 999) g`,
+        [from],
+      );
+    }
     // A checkpoint the service of that version would have signed.
     const seed = generateKeyBase64();
     const [head] = (await old.query(`SELECT seq::int, hash FROM audit_head`)) as {
@@ -344,7 +354,7 @@ describe('audit stripes: events written before the migration (e2e)', () => {
     const caseworker = await createUser(t, admin, 'caseworker', office.id);
     await Promise.all(Array.from({ length: 12 }, () => createCase(t, caseworker.token)));
     auditor = await createUser(t, admin, 'auditor');
-  }, SLOW);
+  }, LEGACY_SETUP);
   afterAll(async () => {
     await t.close();
   });
