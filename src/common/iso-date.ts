@@ -50,5 +50,18 @@ export function isValidIsoDate(s: string): boolean {
   return parseIsoDate(s) !== null;
 }
 
-/** Today's date in UTC, YYYY-MM-DD. */
-export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let today = { text: '', from: 0, to: 0 };
+
+/**
+ * Today's date in UTC, YYYY-MM-DD: computed once per UTC day (checked on every create and import line),
+ * again whenever the clock is outside the day it was computed for, backwards included.
+ */
+export function todayUtc(): string {
+  const now = Date.now();
+  if (now < today.from || now >= today.to) {
+    const from = now - (((now % DAY_MS) + DAY_MS) % DAY_MS);
+    today = { text: new Date(from).toISOString().slice(0, 10), from, to: from + DAY_MS };
+  }
+  return today.text;
+}

@@ -3,6 +3,10 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
 import { validationFailed, DomainError } from './errors.js';
 import { assertSafeInput } from './safe-input.js';
+import { memoizeValidationMetadata } from './validation-metadata.js';
+
+// Every validation of the process (the global pipe, bulk import, validateBody) goes through this module.
+memoizeValidationMetadata();
 
 /**
  * "subject.givenName must be a string; property foo should not exist". Constraint messages name the

@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
-import { validateSync } from 'class-validator';
-import { IsNotInFuture } from './validators.js';
+import { IsIn, validateSync } from 'class-validator';
+import fc from 'fast-check';
+import { todayUtc } from './iso-date.js';
+import { IsNotInFuture, IsOneOf } from './validators.js';
 
 class Dated {
   @IsNotInFuture()
@@ -36,5 +38,80 @@ describe('IsNotInFuture (registration and birth dates)', () => {
 
   it('leaves other types to the other validators of the field', () => {
     expect(problems(20261203, '2026-12-02T12:00:00Z')).toEqual([]);
+  });
+});
+
+describe('todayUtc (one computation per UTC day)', () => {
+  it('is the UTC date of the clock whatever the order of the clock readings (forwards, backwards, far)', () => {
+    const day = 86_400_000;
+    const instant = fc.oneof(
+      fc.integer({ min: -2_208_988_800_000, max: 4_102_444_800_000 }), // 1900 .. 2100
+      fc.integer({ min: -3, max: 3 }).map((offset) => 1_796_169_600_000 + offset), // around a midnight
+      fc.integer({ min: -day, max: day }),
+    );
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 20 }), (instants) => {
+        try {
+          for (const at of instants) {
+            jest.useFakeTimers({ now: at });
+            expect(todayUtc()).toBe(new Date(at).toISOString().slice(0, 10));
+          }
+        } finally {
+          jest.useRealTimers();
+        }
+      }),
+    );
+  });
+});
+
+describe("IsOneOf (class-validator's IsIn, looked up in a Set)", () => {
+  const codes = ['a', 'b', 'c', 'unknown'];
+  class Single {
+    @IsIn(codes)
+    library!: unknown;
+    @IsOneOf(codes)
+    ours!: unknown;
+  }
+  class Each {
+    @IsIn(codes, { each: true, message: 'each value of $property must be one of: a, b, c, unknown' })
+    library!: unknown;
+    @IsOneOf(codes, { each: true, message: 'each value of $property must be one of: a, b, c, unknown' })
+    ours!: unknown;
+  }
+  /** The constraints of each property, named alike so that they compare. */
+  const answers = (target: object) => {
+    const byProperty = new Map(validateSync(target).map((error) => [error.property, error.constraints]));
+    const library = byProperty.get('library');
+    const ours = byProperty.get('ours');
+    return {
+      library: library && JSON.stringify(library).replaceAll('library', '$'),
+      ours: ours && JSON.stringify(ours).replaceAll('ours', '$'),
+    };
+  };
+  const value = fc.oneof(
+    fc.constantFrom(...codes),
+    fc.string(),
+    fc.constantFrom(null, undefined, 0, -0, NaN, true, {}, ['a']),
+  );
+
+  it('accepts and refuses exactly what IsIn does, with the same constraint and message', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const { library, ours } = answers(Object.assign(new Single(), { library: v, ours: v }));
+        expect(ours).toEqual(library);
+      }),
+    );
+    expect(validateSync(Object.assign(new Single(), { library: 'a', ours: 'x' }))[0].constraints).toEqual({
+      isIn: 'ours must be one of the following values: a, b, c, unknown',
+    });
+  });
+
+  it('with each: true, checks every element as IsIn does', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.array(value, { maxLength: 5 }), value), (v) => {
+        const { library, ours } = answers(Object.assign(new Each(), { library: v, ours: v }));
+        expect(ours).toEqual(library);
+      }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsOneOf } from '../../common/validators.js';
 import { validationFailed } from '../../common/errors.js';
 import { DIMENSION_NAMES } from '../dimensions.js';
 
@@ -26,7 +27,7 @@ export class AnswerFormatQueryDto {
     description: 'csv: the tidy CSV of the answer (same as Accept: text/csv); json: the default',
   })
   @IsOptional()
-  @IsIn(ANSWER_FORMATS, { message: 'format must be json or csv' })
+  @IsOneOf(ANSWER_FORMATS, { message: 'format must be json or csv' })
   format?: AnswerFormat;
 }
 

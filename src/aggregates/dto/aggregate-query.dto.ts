@@ -6,13 +6,13 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsIn,
   IsObject,
   IsOptional,
   ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsOneOf } from '../../common/validators.js';
 import {
   DIMENSION_NAMES,
   DIMENSIONS,
@@ -45,7 +45,7 @@ const CodeFilter = (dimension: Exclude<Dimension, 'yearOfRegistration'>) => {
     ArrayMinSize(1),
     ArrayMaxSize(values.length),
     ArrayUnique(),
-    IsIn(values, {
+    IsOneOf(values, {
       each: true,
       message:
         values.length > 20
@@ -161,7 +161,7 @@ export class AggregateQueryDto {
   @IsArray()
   @ArrayMaxSize(MAX_DIMENSIONS)
   @ArrayUnique()
-  @IsIn(DIMENSION_NAMES, {
+  @IsOneOf(DIMENSION_NAMES, {
     each: true,
     message: `each dimension must be one of: ${DIMENSION_NAMES.join(', ')}`,
   })

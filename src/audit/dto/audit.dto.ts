@@ -3,7 +3,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -12,6 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsOneOf } from '../../common/validators.js';
 import { IsUuidText } from '../../common/uuid.js';
 import { IsTimestamp } from '../../common/timestamp.js';
 import { AUDIT_ACTIONS } from '../audit-actions.js';
@@ -43,17 +43,17 @@ export class AuditEventsQueryDto extends AuditRangeQueryDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
   @IsArray()
   @ArrayMaxSize(AUDIT_ACTIONS.length)
-  @IsIn(AUDIT_ACTIONS, { each: true })
+  @IsOneOf(AUDIT_ACTIONS, { each: true })
   action?: string[];
 
   @ApiPropertyOptional({ enum: ['allowed', 'denied', 'failed'] })
   @IsOptional()
-  @IsIn(['allowed', 'denied', 'failed'])
+  @IsOneOf(['allowed', 'denied', 'failed'])
   outcome?: string;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'asc: oldest first' })
   @IsOptional()
-  @IsIn(['asc', 'desc'])
+  @IsOneOf(['asc', 'desc'])
   order?: 'asc' | 'desc';
 
   @ApiPropertyOptional({ maxLength: 200 })

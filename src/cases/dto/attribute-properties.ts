@@ -11,11 +11,10 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
-  IsIn,
   IsOptional,
   ValidateIf,
 } from 'class-validator';
-import { IsIsoDate, IsNotInFuture } from '../../common/validators.js';
+import { IsIsoDate, IsNotInFuture, IsOneOf } from '../../common/validators.js';
 import {
   CASE_ATTRIBUTE_NAMES,
   CASE_ATTRIBUTES,
@@ -49,15 +48,15 @@ function valueRule(name: string, spec: AttributeSpec): PropertyDecorator[] {
     case 'date':
       return [IsIsoDate(), IsNotInFuture()];
     case 'code':
-      return [IsIn(spec.codes)];
+      return [IsOneOf(spec.codes)];
     case 'country':
-      return [IsIn(spec.codes, { message: `${name} must be an ISO 3166-1 alpha-2 code or unknown` })];
+      return [IsOneOf(spec.codes, { message: `${name} must be an ISO 3166-1 alpha-2 code or unknown` })];
     case 'multi':
       return [
         IsArray(),
         ArrayMaxSize(spec.codes.length),
         ArrayUnique(),
-        IsIn(spec.codes, {
+        IsOneOf(spec.codes, {
           each: true,
           message: `each value of ${name} must be one of: ${spec.codes.join(', ')}`,
         }),

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsOneOf } from '../../common/validators.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 
 export class ExportQueryDto {
   @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
   @IsOptional()
-  @IsIn(EXPORT_FORMATS)
+  @IsOneOf(EXPORT_FORMATS)
   format?: (typeof EXPORT_FORMATS)[number];
 }
 

@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDefined,
-  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -16,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsTimestamp } from '../../common/timestamp.js';
-import { IsIsoDate, IsNotInFuture } from '../../common/validators.js';
+import { IsIsoDate, IsNotInFuture, IsOneOf } from '../../common/validators.js';
 import { CaseAttributesBody, Present, PresentNonNull } from './attribute-properties.js';
 import { HasNoControlCharacters, IsWellFormedString, NormalizesToNonEmpty } from './case-validators.js';
 
@@ -253,7 +252,7 @@ export class ListCasesQueryDto {
     description: 'Order of the items (a leading - is descending); a cursor is valid for its own sort only',
   })
   @IsOptional()
-  @IsIn(['createdAt', '-createdAt', 'updatedAt', '-updatedAt'])
+  @IsOneOf(['createdAt', '-createdAt', 'updatedAt', '-updatedAt'])
   sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt';
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Cases updated at or after this instant' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsOneOf } from '../../common/validators.js';
 import { IsUuidText } from '../../common/uuid.js';
 import { IsWellFormedString } from './case-validators.js';
 
@@ -31,12 +32,12 @@ export const TRANSFER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
 export class ListTransfersQueryDto {
   @ApiPropertyOptional({ enum: TRANSFER_DIRECTIONS, description: 'Both when absent' })
   @IsOptional()
-  @IsIn(TRANSFER_DIRECTIONS)
+  @IsOneOf(TRANSFER_DIRECTIONS)
   direction?: (typeof TRANSFER_DIRECTIONS)[number];
 
   @ApiPropertyOptional({ enum: TRANSFER_STATUSES })
   @IsOptional()
-  @IsIn(TRANSFER_STATUSES)
+  @IsOneOf(TRANSFER_STATUSES)
   status?: (typeof TRANSFER_STATUSES)[number];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

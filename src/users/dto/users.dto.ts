@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
-  IsIn,
   IsNumber,
   IsOptional,
   IsString,
@@ -13,7 +12,7 @@ import {
 } from 'class-validator';
 import { IsUuidText } from '../../common/uuid.js';
 import { COUNTRY_CODES } from '../../ctdc/index.js';
-import { IsIsoDate } from '../../common/validators.js';
+import { IsIsoDate, IsOneOf } from '../../common/validators.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/password.js';
 import { IsAcceptablePassword, PASSWORD_POLICY_TEXT } from '../../auth/password-policy.js';
 import { ROLES, type Role } from '../../policy/index.js';
@@ -31,7 +30,7 @@ export class CreateOfficeDto {
   name!: string;
 
   @ApiProperty({ example: 'PH', description: 'ISO 3166-1 alpha-2' })
-  @IsIn(COUNTRY_CODES, { message: 'countryCode must be an ISO 3166-1 alpha-2 code' })
+  @IsOneOf(COUNTRY_CODES, { message: 'countryCode must be an ISO 3166-1 alpha-2 code' })
   countryCode!: string;
 }
 
@@ -64,7 +63,7 @@ export class CreateUserDto {
   password?: string;
 
   @ApiProperty({ enum: ROLES })
-  @IsIn(ROLES)
+  @IsOneOf(ROLES)
   role!: Role;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Required for caseworker and supervisor' })
@@ -81,7 +80,7 @@ export class CreateUserDto {
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES })
   @IsOptional()
-  @IsIn(ROLES)
+  @IsOneOf(ROLES)
   role?: Role;
 
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String })
@@ -186,7 +185,7 @@ export type RequestResultDto = ApprovalResultDto;
 export class ApprovalListQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'approved', 'rejected'] })
   @IsOptional()
-  @IsIn(['pending', 'approved', 'rejected'])
+  @IsOneOf(['pending', 'approved', 'rejected'])
   status?: 'pending' | 'approved' | 'rejected';
 }
 
