@@ -81,6 +81,8 @@ export const envSchema = z.object({
   /** Unset: a free port is chosen at each start. */
   EMBEDDED_DB_PORT: numberIn(1024, 65535, { integer: true }).optional(),
   DB_POOL_SIZE: int(1, 500, 20),
+  /** 0: an idle connection is kept (the pool stays at the size it has reached). */
+  DB_POOL_IDLE_TIMEOUT_MS: int(0, 86_400_000, 0),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
 

@@ -36,6 +36,7 @@ export async function openDatabase(
         size: env.DB_POOL_SIZE,
         connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
         statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+        idleTimeoutMs: env.DB_POOL_IDLE_TIMEOUT_MS,
       },
       entities,
     );
