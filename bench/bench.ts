@@ -18,6 +18,7 @@ import { BLIND_INDEX_BITS, PHONETIC_KEY_BITS } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
 import { SyntheticCases } from '../src/seed/synthetic.js';
+import { OPEN_LOOP_WARMUP_MS } from './load-open.js';
 import type { HttpLoadSpec, LoadResult } from './load-http.js';
 import { topFunctions } from './profile-top.js';
 import { api, createUser, loadAverage, login, serviceEnv, waitForHealth } from './service-client.js';
@@ -292,7 +293,8 @@ async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
     maxBuffer: 1 << 24,
   });
   const result = JSON.parse(stdout) as LoadResult;
-  if (result.generator !== undefined) extras.httpLoadGenerator = result.generator;
+  if (result.generator !== undefined && result.generator !== 'open loop')
+    extras.httpLoadGenerator = result.generator;
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
       `${spec.method} ${spec.path}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`,
@@ -303,7 +305,14 @@ async function httpLoad(spec: HttpLoadSpec): Promise<LoadResult> {
 
 // ---------------------------------------------------------------- raw PostgreSQL (pgbench)
 
-async function pgbench(dbUrl: string, script: string, clients: number, seconds: number): Promise<LoadResult> {
+/** With `rate`, pgbench's open loop (--rate): each latency then includes the transaction's schedule lag. */
+async function pgbench(
+  dbUrl: string,
+  script: string,
+  clients: number,
+  seconds: number,
+  rate?: number,
+): Promise<LoadResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-pgbench-'));
   const file = path.join(dir, 'script.sql');
   fs.writeFileSync(file, script);
@@ -320,6 +329,7 @@ async function pgbench(dbUrl: string, script: string, clients: number, seconds: 
       String(Math.min(clients, 2)),
       '-T',
       String(seconds),
+      ...(rate === undefined ? [] : ['-R', String(rate)]),
       '-f',
       file,
       '-l',
@@ -334,17 +344,29 @@ async function pgbench(dbUrl: string, script: string, clients: number, seconds: 
     ],
     { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) }, maxBuffer: 1 << 24 },
   );
-  const latencies: number[] = [];
+  // Each line: client, transaction, latency (us; with --rate from the scheduled start), script, end (s, us).
+  const logged: { latency: number; scheduled: number }[] = [];
   for (const name of fs.readdirSync(dir).filter((f) => f.startsWith('log'))) {
     for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) {
       const fields = line.split(' ');
-      if (fields.length >= 3) latencies.push(Number(fields[2]) / 1000);
+      if (fields.length < 6) continue;
+      const latency = Number(fields[2]) / 1000;
+      logged.push({ latency, scheduled: Number(fields[4]) * 1000 + Number(fields[5]) / 1000 - latency });
     }
   }
+  // Open loop: the first OPEN_LOOP_WARMUP_MS of the schedule are left out, as by the HTTP side (load-open.ts),
+  // since the clients' connections are opened then and the transactions scheduled meanwhile wait for them.
+  const first = logged.reduce((min, t) => Math.min(min, t.scheduled), Infinity);
+  const latencies = logged
+    .filter((t) => rate === undefined || t.scheduled >= first + OPEN_LOOP_WARMUP_MS)
+    .map((t) => t.latency);
   fs.rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const tps =
+    rate === undefined
+      ? Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0)
+      : latencies.length / (seconds - OPEN_LOOP_WARMUP_MS / 1000);
   return {
     perSecond: tps,
     p50: at(0.5),
@@ -437,6 +459,8 @@ async function measure(
   note?: string,
   /** Cases per API request (a bulk import's lines): the row's rate and CPU are then per case. */
   perRequest = 1,
+  /** Open loop on both sides: this many requests (transactions) a second, over at most `clients` connections. */
+  rate?: number,
 ): Promise<Row> {
   const live = (await countCases?.()) ?? cases;
   log(`${name} at ${clients} clients, ${live} cases (load ${loadAverage()})`);
@@ -447,7 +471,7 @@ async function measure(
   for (let i = 0; i < PAIRS; i++) {
     const rawRun = raw
       ? await cpuPerRequest(
-          () => pgbench(raw.db, raw.script, clients, SECONDS),
+          () => pgbench(raw.db, raw.script, clients, SECONDS, rate),
           (r) => r.requests,
         )
       : undefined;
@@ -458,7 +482,7 @@ async function measure(
     if (args.profile && apiSpec && service) await profiler(service, 'start');
     const apiRun = apiSpec
       ? await cpuPerRequest(
-          () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS }),
+          () => httpLoad({ ...apiSpec, connections: clients, seconds: SECONDS, rate }),
           (r) => r.requests * perRequest,
         )
       : undefined;
@@ -731,6 +755,23 @@ async function main(): Promise<void> {
       if (wanted('read')) await warmUp(readSpec);
       for (const clients of wanted('read') ? [1, 16, 32] : []) {
         await measure('read by id', cases, clients, readSpec, { db: target.url, script: rawRead });
+      }
+      // The same reads at one fixed rate on both sides (open loop: bench/load-open.ts, pgbench --rate), half the
+      // rate the API reached at 32 clients: how long a read waits at a given traffic, which the closed loops
+      // above cannot say (there, at N clients, each side's mean latency is N / its own throughput).
+      const closed = rows.findLast((r) => r.path === 'read by id' && r.clients === 32 && r.size === cases);
+      if (closed !== undefined) {
+        const rate = Math.max(10, Math.round(closed.api.perSecond / 2));
+        await measure(
+          `read by id, open loop at ${rate}/s`,
+          cases,
+          32,
+          readSpec,
+          { db: target.url, script: rawRead },
+          undefined,
+          1,
+          rate,
+        );
       }
 
       // blind-index search by family name: indexed SELECT of a page + audit row

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { SyntheticCases } from '../src/seed/synthetic.js';
+import { openLoop } from './load-open.js';
 
 export interface HttpLoadSpec {
   url: string;
@@ -33,6 +34,8 @@ export interface HttpLoadSpec {
    * from `seed`, each sent once while they last (then again in turn). A new seed per run gives new people.
    */
   synthetic?: { seed?: number; count: number; /** NDJSON bodies of this many cases each. */ lines?: number };
+  /** Requests per second, open loop (bench/load-open.ts), instead of a closed loop of `connections` clients. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -43,7 +46,7 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   statusCodes: Record<string, unknown>;
-  generator?: 'wrk' | 'autocannon';
+  generator?: 'wrk' | 'autocannon' | 'open loop';
 }
 
 /** wrk on PATH, unless BENCH_LOADGEN=autocannon. */
@@ -136,6 +139,10 @@ async function main(): Promise<void> {
       if (lines === undefined) bodies.push(JSON.stringify(generator.next()));
       else bodies.push(Array.from({ length: lines }, () => JSON.stringify(generator.next())).join('\n'));
     }
+  }
+  if (spec.rate !== undefined) {
+    process.stdout.write(JSON.stringify(await openLoop({ ...spec, rate: spec.rate }, bodies)) + '\n');
+    return;
   }
   if (await wrkAvailable()) {
     process.stdout.write(JSON.stringify(await withWrk(spec, bodies)) + '\n');
