@@ -12,6 +12,14 @@ const NODE_CRYPTO = [
   { name: 'node:crypto', message: 'Only src/crypto/ may import node:crypto.' },
   { name: 'crypto', message: 'Only src/crypto/ may import node:crypto.' },
 ];
+/** One rule, one implementation: IsOneOf (src/common/validators.ts) is IsIn over a Set. */
+const IS_IN = [
+  {
+    name: 'class-validator',
+    importNames: ['IsIn'],
+    message: 'Use IsOneOf (src/common/validators.ts): the same rule and message, looked up in a Set.',
+  },
+];
 const FRAMEWORK = [
   { group: ['@nestjs/*', 'typeorm'], message: 'Privacy modules are plain TypeScript: no framework imports.' },
 ];
@@ -72,7 +80,7 @@ export default tseslint.config(
       ],
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { zones: ZONES }],
-      'no-restricted-imports': restrictedImports({ paths: NODE_CRYPTO }),
+      'no-restricted-imports': restrictedImports({ paths: [...NODE_CRYPTO, ...IS_IN] }),
     },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
   },

@@ -104,6 +104,12 @@ const PLANTED: [zone: string, file: string, code: string, rule: string][] = [
     'no-restricted-imports',
   ],
   [
+    "a DTO uses IsOneOf, not class-validator's IsIn",
+    'src/cases/dto/planted.ts',
+    "import { IsIn } from 'class-validator';",
+    'no-restricted-imports',
+  ],
+  [
     'a feature may not import node:crypto',
     'src/cases/planted.ts',
     "import 'node:crypto';",

@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+// IsIn itself, to compare IsOneOf with (the one place it is imported).
+// eslint-disable-next-line no-restricted-imports
 import { IsIn, validateSync } from 'class-validator';
 import fc from 'fast-check';
 import { todayUtc } from './iso-date.js';
