@@ -14,7 +14,7 @@ const memoized = new WeakSet<MetadataStorage>();
 export function memoizeValidationMetadata(storage: MetadataStorage = getMetadataStorage()): void {
   if (memoized.has(storage)) return;
   memoized.add(storage);
-  let lookups = new WeakMap<object, Map<string, Rules>>();
+  let lookups = new WeakMap<object, Map<number | string, Rules>>();
   let groupings = new WeakMap<Rules, Record<string, Rules>>();
   const forget = () => {
     lookups = new WeakMap();
@@ -37,9 +37,10 @@ export function memoizeValidationMetadata(storage: MetadataStorage = getMetadata
   storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
     // An object without a prototype has no constructor: nothing to key on (and nothing to remember).
     if (typeof target !== 'function') return lookUp(target, schema, always, strictGroups, groups);
+    // The pipe's and import's every call has neither schema nor groups: a number, no string built for it.
     const key =
       schema === undefined && groups === undefined
-        ? `${always}|${strictGroups}` // the pipe's and import's every call: no JSON on the hot path
+        ? (always ? 2 : 0) + (strictGroups ? 1 : 0)
         : JSON.stringify([schema ?? null, always, strictGroups, groups ?? null]);
     let byOptions = lookups.get(target);
     if (byOptions === undefined) {
