@@ -15,8 +15,8 @@ import { VALIDATION_OPTIONS } from './validation.js';
 
 // Importing validation.ts memoizes the global storage, as in the service.
 const storage = getMetadataStorage();
-/** The library's own lookup, past the memo (which replaces the instance's methods only). */
 type Target = abstract new (...args: never[]) => object;
+/** The library's own lookup, past the memo (which replaces the instance's methods only). */
 const truth = (target: Target, groups?: string[], always = false, strictGroups = false) =>
   MetadataStorage.prototype.getTargetValidationMetadatas.call(
     storage,
