@@ -17,7 +17,7 @@ import {
   DEFAULT_JSON_LIMITS,
   parseJsonBody,
 } from './common/json-body.js';
-import { createLogger, NestPinoLogger } from './common/logging.js';
+import { createLogger, NestPinoLogger, requestLineLogger } from './common/logging.js';
 import { securityHeaders } from './common/security-headers.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
@@ -130,8 +130,9 @@ async function buildApp(
       : payload,
   );
   fastify.addHook('onRoute', applyRouteBodyLimit);
+  const logAnswered = requestLineLogger(logger);
   fastify.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    logAnswered(request, reply);
   });
   const security = securityHeaders();
   fastify.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { SUBJECT_FIELDS } from '../policy/index.js';
-import { createLogger, serializeError } from './logging.js';
+import { createLogger, requestLineLogger, serializeError } from './logging.js';
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -60,5 +61,73 @@ describe('logging', () => {
       constraint: undefined,
     });
     expect(serializeError(new TypeError('boom'))).toMatchObject({ type: 'TypeError', message: 'boom' });
+  });
+
+  describe('the line of an answered request (written without the redaction pass)', () => {
+    /** A request as Fastify hands it over: besides the logged fields, headers, a query and a body. */
+    const request = fc.record({
+      id: fc.uuid(),
+      method: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE'),
+      path: fc.constantFrom('/v1/cases', '/v1/cases/import', '/v1/auth/login', '/health'),
+      query: fc.string({ minLength: 1 }),
+      ip: fc.constantFrom('127.0.0.1', '::1', '10.0.0.7'),
+      secret: fc.string({ minLength: 8 }).map((s) => `canary-${s}`),
+      statusCode: fc.integer({ min: 100, max: 599 }),
+      elapsedTime: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    });
+
+    it('holds exactly its id, method, path without the query, address, status and time', () => {
+      fc.assert(
+        fc.property(request, (r) => {
+          const { lines, stream } = capture();
+          const log = requestLineLogger(createLogger({ level: 'info', stream }));
+          log(
+            {
+              id: r.id,
+              method: r.method,
+              url: `${r.path}?q=${encodeURIComponent(r.query)}&givenName=${encodeURIComponent(r.secret)}`,
+              ip: r.ip,
+              headers: { authorization: `Bearer ${r.secret}`, cookie: r.secret },
+              body: { password: r.secret, subject: { givenName: r.secret } },
+            } as never,
+            { statusCode: r.statusCode, elapsedTime: r.elapsedTime },
+          );
+          expect(lines).toHaveLength(1);
+          const line = JSON.parse(lines[0]) as Record<string, unknown>;
+          expect(Object.keys(line).sort()).toEqual(
+            ['hostname', 'level', 'msg', 'pid', 'reqId', 'req', 'res', 'responseTime', 'time'].sort(),
+          );
+          expect(line).toMatchObject({
+            level: 30,
+            msg: 'request completed',
+            reqId: r.id,
+            req: { id: r.id, method: r.method, path: r.path, ip: r.ip },
+            res: { statusCode: r.statusCode },
+            responseTime: r.elapsedTime,
+          });
+          expect(Object.keys(line.req as object).sort()).toEqual(['id', 'ip', 'method', 'path']);
+          expect(Object.keys(line.res as object)).toEqual(['statusCode']);
+          expect(lines[0]).not.toContain('canary-');
+        }),
+      );
+    });
+
+    it('leaves the redaction of every other line in place', () => {
+      const { lines, stream } = capture();
+      const logger = createLogger({ level: 'info', stream });
+      requestLineLogger(logger);
+      logger.info({ body: { password: 'hunter2-long-pass' }, givenName: 'Amina' }, 'other');
+      expect(lines.join('')).not.toContain('hunter2-long-pass');
+      expect(lines.join('')).not.toContain('Amina');
+    });
+
+    it('follows the level: nothing below info', () => {
+      const { lines, stream } = capture();
+      requestLineLogger(createLogger({ level: 'warn', stream }))(
+        { id: 'x', method: 'GET', url: '/health', ip: '::1' },
+        { statusCode: 200, elapsedTime: 1 },
+      );
+      expect(lines).toHaveLength(0);
+    });
   });
 });

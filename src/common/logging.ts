@@ -89,6 +89,31 @@ export function createLogger(options: {
   );
 }
 
+/** What the line of an answered request is made of (Fastify's request and reply have these). */
+export interface AnsweredRequest extends SerializableRequest {
+  id: unknown;
+}
+
+/**
+ * The one line logged per answered request: its id, method, path without the query, client address, status
+ * and time, all made by the server or the serializers above (never a header, body or query value). These
+ * keys are the only ones of the line, so they are written without the redaction pass, which cloned each
+ * line before writing it: 10.0 µs a line with it, 1.95 without (a Fastify request, 100,000 lines), and 16% of
+ * the bytes a read allocated (a heap sampling profile of reads at 32 clients, 2026-12-02). Every other line
+ * is still redacted.
+ */
+export function requestLineLogger(
+  logger: Logger,
+): (request: AnsweredRequest, reply: { statusCode: number; elapsedTime: number }) => void {
+  const lines = logger.child({}, { redact: [] });
+  return (request, reply) => {
+    lines.info(
+      { reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime },
+      'request completed',
+    );
+  };
+}
+
 /** Routes Nest's own log calls to the same pino logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
