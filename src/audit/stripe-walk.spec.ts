@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { RANGE_BATCH, seqRanges } from './stripe-walk.js';
 
 describe('seqRanges (the full walk cut into ranges for its connections)', () => {
-  it('cuts 53,000 events into two equal halves for two connections, not 50,000 and 3,000', () => {
-    expect(seqRanges(0, 53_000, 2)).toEqual([
-      [0, 26_500],
-      [26_500, 53_000],
+  it('cuts RANGE_BATCH + 600 events into two equal halves for two connections, not RANGE_BATCH and 600', () => {
+    const half = (RANGE_BATCH + 600) / 2;
+    expect(seqRanges(0, RANGE_BATCH + 600, 2)).toEqual([
+      [0, half],
+      [half, RANGE_BATCH + 600],
     ]);
   });
 

@@ -298,8 +298,13 @@ export async function orphanResourceSeq(
   return row?.seq === null || row === undefined ? null : Number(row.seq);
 }
 
-/** Global seqs per batch of the full walk (verify), at most. */
-export const RANGE_BATCH = 50_000;
+/**
+ * Global seqs per statement of the full walk (verify), at most: small enough that a statement's sort by
+ * stripe (the window below) stays in work_mem's default 4 MB (50,000 spilled 16 MB to disk), large enough that
+ * statements cost little each. Measured 2026-12-02 (the statements alone, two connections, 100,000 events on
+ * the system PostgreSQL 15): 50,000 a statement 218,000-234,000 events/s, 10,000 246,000-289,000.
+ */
+export const RANGE_BATCH = 10_000;
 
 /**
  * The seq ranges (lo, hi] of the full walk over (from, to]: contiguous, at most RANGE_BATCH seqs each, as
@@ -307,10 +312,15 @@ export const RANGE_BATCH = 50_000;
  * so that every connection works until the end. (Cut at RANGE_BATCH alone, 53,000 events made a range of
  * 50,000 on one connection and of 3,000 on the other: the walk took as long as on one connection.)
  */
-export function seqRanges(from: number, to: number, connections: number): [number, number][] {
+export function seqRanges(
+  from: number,
+  to: number,
+  connections: number,
+  batch = RANGE_BATCH,
+): [number, number][] {
   const span = to - from;
   if (span <= 0) return [];
-  const count = Math.ceil(Math.ceil(span / RANGE_BATCH) / connections) * connections;
+  const count = Math.ceil(Math.ceil(span / batch) / connections) * connections;
   const ranges: [number, number][] = [];
   for (let i = 0; i < count; i++) {
     const lo = from + Math.floor((i * span) / count);
@@ -323,18 +333,64 @@ export function seqRanges(from: number, to: number, connections: number): [numbe
 /**
  * The full walk reads the stripes together in seq order (the table's physical order; a walk stripe by stripe
  * visits every heap page 16 times): one statement per seq range, each event hashed in PostgreSQL (built-ins
- * only) and sent back as its place, its link and its hash when it matches its own columns (empty when not),
- * so that the links are checked here without a sort in the database. Only the events of each stripe up to
- * its newest in the snapshot ($3): one consistent cut.
+ * only, in the inner query, so that the sort carries only the links) and linked to the previous event of its
+ * stripe in the range by a window. Only the rows that need a look come back, each with the place, link and
+ * hash of its predecessor: the first and last of each stripe in the range (links across ranges; the last
+ * also counts its stripe's rows), and any that is not ok (hash, link, gap). Until 2026-12-02 every event came
+ * back and was linked here, a third of the walk's CPU on a 2-core machine. Only the events of each stripe up
+ * to its newest in the snapshot ($3): one consistent cut.
  */
 export const RANGE_SQL = `
-  SELECT e.stripe::text, e.stripe_seq::text, e.seq::text, e.prev_hash,
-         CASE WHEN ${HASH_OK} THEN e.hash ELSE '' END
-  FROM audit_events e
-  WHERE e.seq > $1 AND e.seq <= $2 AND e.stripe IS NOT NULL AND e.stripe_seq <= ($3::bigint[])[e.stripe + 1]
-  ORDER BY e.seq`;
+  SELECT x.stripe::text, x.stripe_seq::text, x.seq::text, x.prev_hash, x.hash, x.ok,
+         x.lag_sseq::text, x.lag_seq::text, x.lag_hash, x.last_row, x.n::text
+  FROM (
+    SELECT h.stripe, h.stripe_seq, h.seq, h.prev_hash, h.hash, h.ok,
+      pg_catalog.lag(h.stripe_seq) OVER w AS lag_sseq, pg_catalog.lag(h.seq) OVER w AS lag_seq,
+      pg_catalog.lag(h.hash) OVER w AS lag_hash, pg_catalog.lead(h.seq) OVER w IS NULL AS last_row,
+      pg_catalog.row_number() OVER w AS n
+    FROM (
+      SELECT e.stripe, e.stripe_seq, e.seq, e.prev_hash, e.hash, ${HASH_OK} AS ok
+      FROM audit_events e
+      WHERE e.seq > $1 AND e.seq <= $2 AND e.stripe IS NOT NULL AND e.stripe_seq <= ($3::bigint[])[e.stripe + 1]
+      OFFSET 0
+    ) h
+    WINDOW w AS (PARTITION BY h.stripe ORDER BY h.seq)
+  ) x
+  WHERE NOT x.ok OR x.lag_sseq IS NULL OR x.last_row OR x.lag_hash <> x.prev_hash
+     OR x.lag_sseq <> x.stripe_seq - 1
+  ORDER BY x.seq`;
 
-type RangeRow = [stripe: string, stripeSeq: string, seq: string, prevHash: string, hash: string];
+type RangeRow = [
+  stripe: string,
+  stripeSeq: string,
+  seq: string,
+  prevHash: string,
+  hash: string,
+  ok: string,
+  lagStripeSeq: string | null,
+  lagSeq: string | null,
+  lagHash: string | null,
+  lastRow: string,
+  rowNumber: string,
+];
+
+/**
+ * The places signed checkpoints pin ($1 stripes, $2 stripe_seqs, $3 hashes) whose stored event, within the
+ * walk's cut ((from $4, to $5], each stripe up to $6), is intact on its own (its hash that of its columns)
+ * but not the one signed: a stripe rewritten and re-hashed. Its seq tells the range that would have seen it.
+ * Each place is looked up on its own by the stripe index (the LATERAL subquery, kept apart by OFFSET 0), so
+ * that only the pinned events are hashed: as one join, the planner scanned every event and hashed each
+ * (1.1 s for 240 places over 200,000 events, 2026-12-02).
+ */
+export const PINS_SQL = `
+  SELECT e.stripe::text, e.stripe_seq::text, e.seq::text
+  FROM ROWS FROM (pg_catalog.unnest($1::smallint[]), pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]))
+    AS p(stripe, stripe_seq, hash)
+  CROSS JOIN LATERAL (
+    SELECT * FROM audit_events e WHERE e.stripe = p.stripe AND e.stripe_seq = p.stripe_seq OFFSET 0
+  ) e
+  WHERE e.seq > $4 AND e.seq <= $5 AND e.stripe_seq <= ($6::bigint[])[e.stripe + 1]
+    AND e.hash::text <> p.hash AND ${HASH_OK}`;
 
 interface Segment {
   first: { stripeSeq: number; seq: number; prevHash: string };
@@ -345,8 +401,8 @@ interface Segment {
 interface RangeWalk {
   segments: Map<number, Segment>;
   problems: StripeProblem[];
-  /** Pinned places whose hash differs from the checkpoint's: stripe -> lowest such stripeSeq. */
-  mismatches: Map<number, number>;
+  /** Stripe -> seq of its first event in the range that is not intact: the range looks no further. */
+  brokenAt: Map<number, number>;
   checked: number;
 }
 
@@ -355,7 +411,6 @@ async function walkRange(
   lo: number,
   hi: number,
   tails: readonly number[],
-  pins: readonly ReadonlyMap<number, string>[],
 ): Promise<RangeWalk> {
   const { rows } = await client.query<RangeRow>({
     text: RANGE_SQL,
@@ -365,26 +420,31 @@ async function walkRange(
   });
   const segments = new Map<number, Segment>();
   const problems: StripeProblem[] = [];
-  const broken = new Set<number>();
-  const mismatches = new Map<number, number>();
+  const brokenAt = new Map<number, number>();
+  let checked = 0;
   for (const row of rows) {
     const stripe = Number(row[0]);
-    if (broken.has(stripe)) continue;
+    if (row[9] === 't') checked += Number(row[10]);
+    if (brokenAt.has(stripe)) continue;
     const stripeSeq = Number(row[1]);
     const seq = Number(row[2]);
-    const hash = row[4];
+    const hash = row[5] === 't' ? row[4] : '';
     const fail = (problem: StripeProblem) => {
-      broken.add(stripe);
+      brokenAt.set(stripe, seq);
       problems.push({ ...problem, rest: { stripe, stripeSeq } });
     };
     const segment = segments.get(stripe);
-    if (segment === undefined) {
+    if (row[6] === null || segment === undefined) {
+      // The stripe's first event in the range (a window partition has one, and it comes first by seq).
       segments.set(stripe, {
         first: { stripeSeq, seq, prevHash: row[3] },
         last: { stripe, stripeSeq, seq, hash },
       });
     } else {
-      const last = segment.last;
+      // The events between the previous row that came back and this one are intact and linked, up to the
+      // window's predecessor of this one (intact too: a row that is not came back and broke the stripe).
+      const last = { stripe, stripeSeq: Number(row[6]), seq: Number(row[7]), hash: row[8]! };
+      segment.last = last;
       if (stripeSeq !== last.stripeSeq + 1) {
         fail({ kind: 'after', seq: last.seq, before: seq });
         continue;
@@ -395,38 +455,73 @@ async function walkRange(
       }
       segment.last = { stripe, stripeSeq, seq, hash };
     }
-    if (hash === '') {
-      fail({ kind: 'at', seq });
-      continue;
-    }
-    const signed = pins[stripe]?.get(stripeSeq);
-    if (signed !== undefined && signed !== hash && !mismatches.has(stripe)) mismatches.set(stripe, stripeSeq);
+    if (hash === '') fail({ kind: 'at', seq });
   }
-  return { segments, problems, mismatches, checked: rows.length };
+  return { segments, problems, brokenAt, checked };
+}
+
+/** The pinned places whose stored event differs from the signed one (PINS_SQL): stripe, stripe_seq, seq. */
+async function pinMismatches(
+  client: pg.ClientBase,
+  cut: { from: number; to: number; tails: readonly number[] },
+  pins: readonly ReadonlyMap<number, string>[],
+): Promise<[stripe: number, stripeSeq: number, seq: number][]> {
+  const stripes: number[] = [];
+  const stripeSeqs: number[] = [];
+  const hashes: string[] = [];
+  pins.forEach((pinned, stripe) => {
+    for (const [stripeSeq, hash] of pinned) {
+      stripes.push(stripe);
+      stripeSeqs.push(stripeSeq);
+      hashes.push(hash);
+    }
+  });
+  if (stripes.length === 0) return [];
+  const { rows } = await client.query<[string, string, string]>({
+    text: PINS_SQL,
+    values: [stripes, stripeSeqs, hashes, cut.from, cut.to, cut.tails],
+    rowMode: 'array',
+    types: RAW_TEXT,
+  });
+  return rows.map(([stripe, stripeSeq, seq]) => [Number(stripe), Number(stripeSeq), Number(seq)]);
 }
 
 /**
  * The full walk of every stripe from its start (the legacy head) to its tail in `snapshot`, in seq ranges
- * spread over `clients`; the links across ranges are checked once all are back. Returns every stripe's head,
- * or the problems found (one per broken stripe at least).
+ * of at most `batch` seqs spread over `clients`, and the places the checkpoints pin (`pins`, per stripe:
+ * stripe_seq -> signed hash); the links across ranges are checked once all are back. Returns every stripe's
+ * head, or the problems found (one per broken stripe at least).
  */
 export async function walkStripes(
   clients: readonly pg.ClientBase[],
   snapshot: ChainSnapshot,
   pins: readonly ReadonlyMap<number, string>[],
+  batch = RANGE_BATCH,
 ): Promise<{ checked: number; heads: StripeHead[]; problems: StripeProblem[] }> {
   const tails = snapshot.tails.map((tail) => tail.stripeSeq);
   const from = snapshot.legacy.seq;
   const to = Math.max(from, ...snapshot.tails.map((tail) => tail.seq));
-  const ranges = seqRanges(from, to, clients.length);
-  const walks = await onConnections(
-    clients,
-    ranges.map(
+  const ranges = seqRanges(from, to, clients.length, batch);
+  let pinned: Awaited<ReturnType<typeof pinMismatches>> = [];
+  const walks = await onConnections<RangeWalk | null>(clients, [
+    ...ranges.map(
       ([lo, hi]) =>
         (client: pg.ClientBase) =>
-          walkRange(client, lo, hi, tails, pins),
+          walkRange(client, lo, hi, tails),
     ),
-  );
+    async (client: pg.ClientBase) => {
+      pinned = await pinMismatches(client, { from, to, tails }, pins);
+      return null;
+    },
+  ]).then((all) => all.filter((walk): walk is RangeWalk => walk !== null));
+  // A pinned event that differs counts where its range still looked (up to the stripe's first break there).
+  const mismatches = new Map<number, number>();
+  for (const [stripe, stripeSeq, seq] of pinned) {
+    const range = ranges.findIndex(([lo, hi]) => seq > lo && seq <= hi);
+    const broken = range < 0 ? undefined : walks[range].brokenAt.get(stripe);
+    if (range < 0 || (broken !== undefined && broken <= seq)) continue;
+    mismatches.set(stripe, Math.min(mismatches.get(stripe) ?? Infinity, stripeSeq));
+  }
   const problems: StripeProblem[] = walks.flatMap((walk) => walk.problems);
   const heads = genesisHeads(snapshot.legacy);
   const checked = walks.reduce((n, walk) => n + walk.checked, 0);
@@ -455,7 +550,7 @@ export async function walkStripes(
       if (failed) break;
       head = segment.last;
     }
-    const mismatch = Math.min(...walks.map((walk) => walk.mismatches.get(stripe) ?? Infinity));
+    const mismatch = mismatches.get(stripe) ?? Infinity;
     if (mismatch !== Infinity) {
       // Reported after the newest place a checkpoint still vouched for.
       const anchored = Math.max(0, ...[...pins[stripe].keys()].filter((k) => k < mismatch));
