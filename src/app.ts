@@ -7,6 +7,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { registerRateLimit } from './auth/rate-limit.js';
+import { SessionConfirmHook } from './auth/session-confirm.hook.js';
 import { applyRouteBodyLimit } from './common/body-limit.js';
 import { DomainError } from './common/errors.js';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors.js';
@@ -130,6 +131,8 @@ async function buildApp(
       : payload,
   );
   fastify.addHook('onRoute', applyRouteBodyLimit);
+  // No answer of a request authorized from a cached principal leaves before its session is confirmed.
+  fastify.addHook('onSend', app.get(SessionConfirmHook).onSend);
   const logAnswered = requestLineLogger(logger);
   fastify.addHook('onResponse', async (request, reply) => {
     logAnswered(request, reply);

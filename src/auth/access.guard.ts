@@ -5,10 +5,11 @@ import { AuditService } from '../audit/audit.service.js';
 import type { DenialReason } from '../audit/audit-actions.js';
 import { isDatabaseUnavailable } from '../common/database-errors.js';
 import { forbidden, unauthenticated } from '../common/errors.js';
-import { contextOf, type AppRequest, type AuthenticatedPrincipal } from '../common/request-context.js';
+import { contextOf, type AuthenticatedPrincipal } from '../common/request-context.js';
 import { allowedRoles, isApprovalCurrent, isPermitted } from '../policy/index.js';
 import { ACCESS_KEY, type AccessRule } from './access.decorator.js';
 import { DenialSummaryService } from './denial-summary.service.js';
+import type { GuardedRequest } from './session-confirm.hook.js';
 import { SessionConfirmation } from './session-confirmation.service.js';
 
 /**
@@ -32,7 +33,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       context.getHandler(),
       context.getClass(),
     ]);
-    const request = context.switchToHttp().getRequest<AppRequest>();
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
     if (rule?.public) return true;
 
     const denied = async (reason: DenialReason, error: Error): Promise<never> => {
@@ -46,6 +47,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (!request.headers.authorization) return denied('missing_token', unauthenticated());
 
     request.sessionInStatement = rule.sessionInStatement === true;
+    request.accessAction = rule.action;
     // A database that cannot answer the session lookup is a 503, never a 401 for a token that may be valid.
     const authenticated = await (super.canActivate(context) as Promise<boolean>).catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw error;

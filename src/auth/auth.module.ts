@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
@@ -13,7 +13,7 @@ import { LocalStrategy } from './local.strategy.js';
 import { DenialSummaryService } from './denial-summary.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionCache } from './session-cache.js';
-import { SessionConfirmInterceptor } from './session-confirm.interceptor.js';
+import { SessionConfirmHook } from './session-confirm.hook.js';
 import { SessionConfirmation } from './session-confirmation.service.js';
 import { SessionService } from './session.service.js';
 
@@ -46,8 +46,8 @@ import { SessionService } from './session.service.js';
     { provide: SessionCache, useFactory: () => new SessionCache() },
     SessionConfirmation,
     { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_INTERCEPTOR, useClass: SessionConfirmInterceptor },
+    SessionConfirmHook,
   ],
-  exports: [SessionService, LoginThrottleService],
+  exports: [SessionService, LoginThrottleService, SessionConfirmHook],
 })
 export class AuthModule {}

@@ -3,7 +3,7 @@
  * statement confirms the session itself (@Authenticated(action, { sessionInStatement: true })), saving the
  * lookup's round trip. A cached principal is never trusted on its own: the statement's audit append fails
  * (SQLSTATE CT401) unless the session is still open and the user unchanged, and a request that ends without
- * such a statement is confirmed by a lookup before it is answered (SessionConfirmInterceptor).
+ * such a statement is confirmed by a lookup before it is answered (SessionConfirmHook).
  *
  * Bounded in size (the least recently used entry goes first) and in age. Pure: no Nest, no database.
  */

@@ -14,7 +14,7 @@ const samePrincipal = (a: AuthenticatedPrincipal, b: AuthenticatedPrincipal) =>
 /**
  * Confirms a cached principal (auth/session-cache.ts) by looking its session up, as the guard does for every
  * request without the cache: for a request that will not reach a statement confirming it (a denial by the
- * guard, a 400, a route that never appended). Used by AccessGuard and SessionConfirmInterceptor.
+ * guard, a 400, a route that never appended). Used by AccessGuard and SessionConfirmHook.
  */
 @Injectable()
 export class SessionConfirmation {

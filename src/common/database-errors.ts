@@ -74,3 +74,12 @@ export function databaseUnavailability(error: unknown): 'timeout' | 'unavailable
 }
 
 export const isDatabaseUnavailable = (error: unknown): boolean => databaseUnavailability(error) !== null;
+
+/** The SQLSTATE of audit_append_for_session() when the session is no longer valid. */
+export const SESSION_REJECTED_SQLSTATE = 'CT401';
+
+/** Whether `error` (TypeORM's QueryFailedError or pg's own) is audit_append_for_session()'s refusal. */
+export function isSessionRejected(error: unknown): boolean {
+  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
+  return code === SESSION_REJECTED_SQLSTATE || driverError?.code === SESSION_REJECTED_SQLSTATE;
+}

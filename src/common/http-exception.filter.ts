@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { databaseUnavailability } from './database-errors.js';
-import { DomainError, statusOf } from './errors.js';
-import { errorBody } from './error-response.js';
+import { databaseUnavailability, isSessionRejected } from './database-errors.js';
+import { DomainError, statusOf, unauthenticated } from './errors.js';
+import { errorBody, type ErrorBody } from './error-response.js';
+import type { AppRequest } from './request-context.js';
 
 /** Seconds a client is asked to wait when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -42,16 +43,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, message, headers } = describeError(exception);
-    if (status >= 500 && status !== 503) request.log.error({ err: exception }, 'request failed');
-    else if (status === 503) {
-      const busy = exception instanceof DomainError && exception.code === 'SERVICE_BUSY';
-      request.log.warn({ err: exception }, busy ? 'service busy' : 'database unavailable');
-    }
+    // The session hook (auth/session-confirm.hook.ts) forgets the session and audits the denial.
+    if (isSessionRejected(exception)) (request as AppRequest).sessionRejected = true;
+    const { status, headers, body } = errorAnswer(exception, request);
     if (reply.sent) return;
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-    void reply.status(status).send(errorBody(status, capMessage(message), String(request.id)));
+    void reply.status(status).send(body);
   }
+}
+
+/** The answer to `exception`: status, headers and body (logged here when it is the server's fault). */
+export function errorAnswer(
+  exception: unknown,
+  request: FastifyRequest,
+): { status: number; headers: Record<string, string>; body: ErrorBody } {
+  const { status, message, headers } = describeError(exception);
+  if (status >= 500 && status !== 503) request.log.error({ err: exception }, 'request failed');
+  else if (status === 503) {
+    const busy = exception instanceof DomainError && exception.code === 'SERVICE_BUSY';
+    request.log.warn({ err: exception }, busy ? 'service busy' : 'database unavailable');
+  }
+  return { status, headers, body: errorBody(status, capMessage(message), String(request.id)) };
 }
 
 export function describeError(exception: unknown): {
@@ -59,6 +71,8 @@ export function describeError(exception: unknown): {
   message: string;
   headers: Record<string, string>;
 } {
+  // A statement's refusal of a session no longer valid (audit_append_for_session): like any dead token.
+  if (isSessionRejected(exception)) return describeError(unauthenticated());
   if (exception instanceof DomainError) {
     return { status: statusOf(exception.code), message: exception.message, headers: exception.headers };
   }

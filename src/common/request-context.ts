@@ -33,6 +33,8 @@ export type AppRequest = FastifyRequest & {
   user?: AuthenticatedPrincipal;
   /** Set by the access guard for the JWT strategy: the route lets its statement confirm the session. */
   sessionInStatement?: boolean;
+  /** Set by the error filter: the request's statement found its session no longer valid (SQLSTATE CT401). */
+  sessionRejected?: boolean;
 };
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
