@@ -3,7 +3,8 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { DestinationStream, Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bindings, ChildLoggerOptions, DestinationStream, Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { registerRateLimit } from './auth/rate-limit.js';
@@ -18,7 +19,7 @@ import {
   DEFAULT_JSON_LIMITS,
   parseJsonBody,
 } from './common/json-body.js';
-import { createLogger, NestPinoLogger, requestLineLogger } from './common/logging.js';
+import { createLogger, DeferredChildLogger, NestPinoLogger, requestLineLogger } from './common/logging.js';
 import { securityHeaders } from './common/security-headers.js';
 import { buildOpenApiDocument } from './common/openapi.js';
 import { AppConfig } from './config/app-config.js';
@@ -107,6 +108,9 @@ async function buildApp(
     // One line per request (below, when it is answered) instead of Fastify's two: under a flood of requests
     // the log writes were a tenth of the event loop's time.
     disableRequestLogging: true,
+    // request.log is made when a request first logs through it (most never do).
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
+      new DeferredChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     ...serverOptions(env),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {

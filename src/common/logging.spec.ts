@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { SUBJECT_FIELDS } from '../policy/index.js';
-import { createLogger, requestLineLogger, serializeError } from './logging.js';
+import { createLogger, DeferredChildLogger, requestLineLogger, serializeError } from './logging.js';
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -128,6 +128,67 @@ describe('logging', () => {
         { statusCode: 200, elapsedTime: 1 },
       );
       expect(lines).toHaveLength(0);
+    });
+  });
+
+  describe('DeferredChildLogger (request.log, made on first use)', () => {
+    const setup = (level = 'info') => {
+      const { lines, stream } = capture();
+      const parent = createLogger({ level, stream });
+      let made = 0;
+      // Counted on the parent only: pino's children inherit the parent's methods (Object.create).
+      const original = parent.child;
+      parent.child = function (this: typeof parent, ...args: Parameters<typeof original>) {
+        if (this === parent) made++;
+        return original.apply(this, args);
+      } as typeof original;
+      return { lines, parent, made: () => made };
+    };
+
+    it('makes no child for a request that logs nothing, or only below the level', () => {
+      const s = setup('info');
+      const log = new DeferredChildLogger(s.parent, { reqId: 'r-1' }, {});
+      expect(s.made()).toBe(0);
+      log.debug({ x: 1 }, 'not written');
+      log.trace('not written');
+      expect(log.level).toBe('info');
+      expect(s.made()).toBe(0);
+      expect(s.lines).toEqual([]);
+    });
+
+    it('a line through it is the child’s: the request id bound, redacted like every other line', () => {
+      const s = setup('info');
+      const log = new DeferredChildLogger(s.parent, { reqId: 'r-2' }, {});
+      log.error(
+        { req: { headers: { authorization: 'Bearer canary-token' } }, givenName: 'canary-name' },
+        'failed',
+      );
+      log.warn('second');
+      expect(s.made()).toBe(1);
+      const [first, second] = s.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(first).toMatchObject({ reqId: 'r-2', level: 50, msg: 'failed' });
+      expect(second).toMatchObject({ reqId: 'r-2', level: 40, msg: 'second' });
+      expect(s.lines.join('')).not.toContain('canary');
+    });
+
+    it('its own children keep both bindings; a level set on it is the child’s', () => {
+      const s = setup('info');
+      const log = new DeferredChildLogger(s.parent, { reqId: 'r-3' }, {});
+      log.child({ part: 'x' }).info('nested');
+      expect(JSON.parse(s.lines[0]) as object).toMatchObject({ reqId: 'r-3', part: 'x', msg: 'nested' });
+      log.level = 'debug';
+      log.debug('now written');
+      expect(s.lines).toHaveLength(2);
+      expect(s.parent.level).toBe('info');
+    });
+
+    it('a route’s own log level applies to the child it makes', () => {
+      const s = setup('info');
+      const log = new DeferredChildLogger(s.parent, { reqId: 'r-4' }, { level: 'warn' });
+      expect(log.level).toBe('warn');
+      log.info('below the route’s level');
+      log.warn('written');
+      expect(s.lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['written']);
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 import { SUBJECT_FIELDS } from '../policy/index.js';
 
 /** Paths never written to a log line: credentials, tokens and every field of a case subject. */
@@ -115,6 +115,66 @@ export function requestLineLogger(
 }
 
 /** Routes Nest's own log calls to the same pino logger. */
+/**
+ * Fastify's logger of one request (`request.log`), made only if the request logs something: Fastify makes one
+ * per request, and a pino child runs its bindings through the redaction (2.4 us, and 3% of the bytes a read
+ * allocated, heap sampling of reads at 32 clients, 2026-12-02), while a request that goes well logs nothing
+ * through it (its line comes from requestLineLogger). The child, once made, is pino's own: same bindings, same
+ * redaction.
+ */
+export class DeferredChildLogger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  /** The child itself (made now if it was not yet). */
+  get logger(): Logger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return this.logger.child(bindings, options);
+  }
+
+  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
+    // Nothing is made for a line below the level.
+    if (this.made === undefined && !this.parent.isLevelEnabled(level)) return;
+    Reflect.apply(this.logger[level], this.logger, args);
+  }
+}
+
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string): void {
