@@ -189,6 +189,10 @@ describe('logging', () => {
       log.info('below the route’s level');
       log.warn('written');
       expect(s.lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['written']);
+      // And a route level below the service's lets that route's lines through.
+      const verbose = new DeferredChildLogger(s.parent, { reqId: 'r-5' }, { level: 'debug' });
+      verbose.debug('a route at debug');
+      expect(s.lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('a route at debug');
     });
   });
 });

@@ -114,7 +114,6 @@ export function requestLineLogger(
   };
 }
 
-/** Routes Nest's own log calls to the same pino logger. */
 /**
  * Fastify's logger of one request (`request.log`), made only if the request logs something: Fastify makes one
  * per request, and a pino child runs its bindings through the redaction (2.4 us, and 3% of the bytes a read
@@ -169,12 +168,15 @@ export class DeferredChildLogger {
   }
 
   private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
-    // Nothing is made for a line below the level.
-    if (this.made === undefined && !this.parent.isLevelEnabled(level)) return;
+    // Nothing is made for a line below the level (a route's own level is the child's to judge).
+    if (this.made === undefined && this.options.level === undefined && !this.parent.isLevelEnabled(level)) {
+      return;
+    }
     Reflect.apply(this.logger[level], this.logger, args);
   }
 }
 
+/** Routes Nest's own log calls to the same pino logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string): void {
