@@ -307,7 +307,7 @@ export async function orphanResourceSeq(
 export const RANGE_BATCH = 10_000;
 
 /**
- * The seq ranges (lo, hi] of the full walk over (from, to]: contiguous, at most RANGE_BATCH seqs each, as
+ * The seq ranges (lo, hi] of the full walk over (from, to]: contiguous, at most `batch` seqs each, as
  * many as a multiple of `connections` (when there are that many seqs), their sizes within one of each other,
  * so that every connection works until the end. (Cut at RANGE_BATCH alone, 53,000 events made a range of
  * 50,000 on one connection and of 3,000 on the other: the walk took as long as on one connection.)

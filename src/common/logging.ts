@@ -1,5 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
+import {
+  pino,
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Level,
+  type Logger,
+} from 'pino';
 import { SUBJECT_FIELDS } from '../policy/index.js';
 
 /** Paths never written to a log line: credentials, tokens and every field of a case subject. */
@@ -167,7 +174,7 @@ export class DeferredChildLogger {
     return this.logger.child(bindings, options);
   }
 
-  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
+  private write(level: Level, args: unknown[]): void {
     // Nothing is made for a line below the level (a route's own level is the child's to judge).
     if (this.made === undefined && this.options.level === undefined && !this.parent.isLevelEnabled(level)) {
       return;
