@@ -99,13 +99,20 @@ describe('CaseCryptoService', () => {
     expect(c.biDocumentNumber).toBeNull();
   });
 
-  it('matches() is exact on normalized values, so blind-index collisions are filtered', () => {
+  it('matcher() is exact on normalized values, so blind-index collisions are filtered', () => {
     const subject = toSubject({ givenName: 'Amina', familyName: 'Haddad', documentNumber: 'P-123' });
-    expect(crypto.matches('givenName', ' AMÍNA ', subject)).toBe(true);
-    expect(crypto.matches('documentNumber', 'p123', subject)).toBe(true);
-    expect(crypto.matches('givenName', 'Amin', subject)).toBe(false);
-    expect(crypto.matches('familyName', 'Haddadx', subject)).toBe(false);
-    expect(crypto.matches('documentNumber', 'P123', toSubject({ givenName: 'A' }))).toBe(false);
+    expect(crypto.matcher('givenName', ' AMÍNA ')(subject)).toBe(true);
+    expect(crypto.matcher('documentNumber', 'p123')(subject)).toBe(true);
+    expect(crypto.matcher('givenName', 'Amin')(subject)).toBe(false);
+    expect(crypto.matcher('familyName', 'Haddadx')(subject)).toBe(false);
+    expect(crypto.matcher('documentNumber', 'P123')(toSubject({ givenName: 'A' }))).toBe(false);
+    // One test serves a whole search: each candidate is compared with the value normalized once.
+    const search = crypto.matcher('familyName', 'haddad');
+    expect([subject, toSubject({ givenName: 'A', familyName: 'Hadad' }), subject].map(search)).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 
   it('fingerprints are keyed and independent of key order', () => {

@@ -156,12 +156,17 @@ export class CaseCryptoService {
     return this.blindIndexer.index(field, value);
   }
 
-  /** Whether a decrypted subject really has the searched value (blind indexes collide by design). */
-  matches(field: BlindIndexField, searched: string, subject: Subject): boolean {
-    const stored = subject[field];
-    if (stored === null) return false;
+  /**
+   * Whether a decrypted subject really has the searched value (blind indexes collide by design), as a test
+   * made once per search: the searched value is normalized here, not again for every candidate.
+   */
+  matcher(field: BlindIndexField, searched: string): (subject: Subject) => boolean {
     const normalize = field === 'documentNumber' ? normalizeDocumentNumber : normalizeName;
-    return normalize(stored) === normalize(searched);
+    const wanted = normalize(searched);
+    return (subject) => {
+      const stored = subject[field];
+      return stored !== null && normalize(stored) === wanted;
+    };
   }
 
   /** Keyed fingerprint of a request body: equal bodies (up to key order) have equal fingerprints. */

@@ -72,6 +72,7 @@ export class CaseSearchService {
     const searched = (Object.keys(BLIND_INDEX_COLUMNS) as BlindIndexField[]).filter(
       (field) => query[field] !== undefined,
     );
+    const tests = searched.map((field) => this.crypto.matcher(field, query[field] as string));
     return this.tx.run(ctx, 'case.list', null, async (em, actor) => {
       const matches: CaseView[] = [];
       const cursors: Cursor[] = [];
@@ -79,9 +80,7 @@ export class CaseSearchService {
         const batch = await this.candidates(em, actor, query, sort, after, limit + 1);
         for (const row of batch) {
           const opened = this.reader.open(actor, row);
-          const real = searched.every(
-            (field) => opened !== null && this.crypto.matches(field, query[field] as string, opened.subject),
-          );
+          const real = opened !== null ? tests.every((test) => test(opened.subject)) : tests.length === 0;
           if (real) {
             matches.push(this.reader.view(actor, row, opened));
             cursors.push([(row[column] as Date).toISOString(), row.id, sort]);
