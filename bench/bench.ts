@@ -383,7 +383,12 @@ async function pgbench(
  * columns in SQL, seq past the head), with a constant content; the chain still verifies after raw runs.
  */
 function auditAppend(actorId: string, action: string): string {
-  return `SELECT audit_append_v2('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, '{}'::text[], 'allowed', 'raw', NULL, '{}'::jsonb);`;
+  return `SELECT ${auditAppendCall(actorId, action)};`;
+}
+
+/** The append call itself, with `resourceIds` (a text[] expression) as the event's resources. */
+function auditAppendCall(actorId: string, action: string, resourceIds = `'{}'::text[]`): string {
+  return `audit_append_v2('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, ${resourceIds}, 'allowed', 'raw', NULL, '{}'::jsonb)`;
 }
 
 /** How many real case rows the raw create copies from, at random (the API creates new people). */
@@ -786,7 +791,9 @@ async function main(): Promise<void> {
         rows: [{ bis }],
       } = await db.query<{ bis: number }>(`SELECT count(*)::int AS bis FROM bench_bis`);
       const rawSearch = vars(
-        `\\set r random(1, ${bis})\nBEGIN;\nSELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT 51;\n${append('case.list')}\nCOMMIT;\n`,
+        // The page's ids are the event's resources, as the API records them (one row each in
+        // audit_event_resources and their digest in the hash): until 2026-12-02 18:00 the raw append had none.
+        `\\set r random(1, ${bis})\nBEGIN;\nWITH page AS MATERIALIZED (SELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT 51), audited AS MATERIALIZED (SELECT ${auditAppendCall(me.id, 'case.list', 'ARRAY(SELECT id::text FROM page ORDER BY created_at, id LIMIT 50)')} AS seq) SELECT page.*, audited.seq FROM audited LEFT JOIN page ON true;\nCOMMIT;\n`,
       );
       if (wanted('search'))
         await measure(
