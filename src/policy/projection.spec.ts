@@ -201,6 +201,20 @@ describe('readableFields / canReadCases / needsDecryption', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 
+  it.each(ROLES)('readableFields(%s) is shared and frozen: no caller can widen the policy', (role) => {
+    const fields = readableFields(role) as CaseField[];
+    expect(readableFields(role)).toBe(fields);
+    expect(() => fields.push('subject')).toThrow(TypeError);
+    expect([...readableFields(role)].sort()).toEqual([...EXPECTED_READ[role]].sort());
+  });
+
+  it('an unknown role reads nothing, and cannot be given anything', () => {
+    const fields = readableFields('root' as Role) as CaseField[];
+    expect(fields).toEqual([]);
+    expect(() => fields.push('subject')).toThrow(TypeError);
+    expect(readableFields('root' as Role)).toEqual([]);
+  });
+
   it.each(ROLES)('writableFields(%s) is the DATA.md write set', (role) => {
     expect([...writableFields(role)].sort()).toEqual([...EXPECTED_WRITE[role]].sort());
   });

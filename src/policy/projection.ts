@@ -3,11 +3,20 @@
  * selected from the database and returned) and what it may not write.
  */
 import { CASE_FIELD_NAMES, fieldRule, isCaseField, type CaseField } from './case-fields.js';
-import type { Role } from './roles.js';
+import { ROLES, type Role } from './roles.js';
+
+/** Each role's readable fields, worked out once from the (constant) table: project() asks for every row. */
+const READABLE: ReadonlyMap<string, readonly CaseField[]> = new Map(
+  ROLES.map((role) => [
+    role,
+    Object.freeze(CASE_FIELD_NAMES.filter((f) => fieldRule(f).read.includes(role))),
+  ]),
+);
+const NOTHING: readonly CaseField[] = Object.freeze([]);
 
 /** The fields `role` may read, in table order. An unknown role reads nothing. */
 export function readableFields(role: Role): readonly CaseField[] {
-  return CASE_FIELD_NAMES.filter((f) => fieldRule(f).read.includes(role));
+  return READABLE.get(role) ?? NOTHING;
 }
 
 /** The fields `role` may write, in table order. */
