@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { adminToken, createOffice, createUser, login, PASSWORD } from '../factories.js';
 import { startTestApp, type TestApp } from '../test-app.js';
@@ -364,6 +365,18 @@ describe('auth (e2e, real PostgreSQL)', () => {
     expect(t.logs.join('\n')).not.toContain(secret);
     const events = await t.db.query(`SELECT details::text AS d FROM audit_events`);
     expect(events.rows.map((r: { d: string }) => r.d).join('\n')).not.toContain(secret);
+  });
+
+  it('boots without a deprecation warning from Fastify (request logging is off through its LogController)', async () => {
+    const warn = jest.spyOn(process, 'emitWarning');
+    try {
+      const replica = await startTestApp({}, { replicaOf: t });
+      await replica.close();
+      const fastifyWarnings = warn.mock.calls.filter((args) => JSON.stringify(args).includes('FSTDEP'));
+      expect(fastifyWarnings).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('logs one line per request, when answered: its id, method, path without the query, status and time', async () => {
