@@ -109,7 +109,7 @@ describe('aggregates under a privacy-loss budget: attacks on a planted populatio
     const researcher = await createUser(t, admin, 'researcher');
     const equalPairs: string[] = [];
     const differences: Record<string, number> = {};
-    for (const country of [...PLANTED.slice(0, 2), ...CONTROLS.slice(0, 2)]) {
+    for (const country of COUNTRIES) {
       const all = (await ask(researcher, { dimensions: [], filters: { citizenship: [country] } }))
         .body as Answer;
       const without = (
@@ -124,8 +124,10 @@ describe('aggregates under a privacy-loss budget: attacks on a planted populatio
       if (all.total?.count === without.total?.count) equalPairs.push(country);
     }
     // Under cell-key perturbation a control's two sides (the same record set) always answered equally and a
-    // planted one never did. With independent noise (σ = 10) they are equal only by chance (≈ 3% per pair).
-    expect(equalPairs.length).toBeLessThanOrEqual(1);
+    // planted one never did: 5 equal pairs of these 10. With independent noise (σ = 10 each) two answers are
+    // equal only by chance, about 2.8% per pair, so 4 or more of 10 happen about once in 9,000 runs. (Until
+    // 2026-12-02 this asked 4 pairs and allowed 1: 2 of 4 come about once in 220 runs, and CI saw it.)
+    expect(equalPairs.length).toBeLessThanOrEqual(3);
     expect(Object.values(differences).some((d) => Math.abs(d) > 2)).toBe(true);
   });
 
