@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { generateKeys } from '../src/config/keys.js';
+import { viewFields } from '../src/cases/case-view.js';
 import { BLIND_INDEX_BITS, PHONETIC_KEY_BITS } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
 import { createDatabaseIfMissing } from '../src/database/provision.js';
@@ -386,9 +387,22 @@ function auditAppend(actorId: string, action: string): string {
   return `SELECT ${auditAppendCall(actorId, action)};`;
 }
 
+/**
+ * The details of the API's own event for `action` (as the service builds them), as SQL, so that the raw row
+ * stores and hashes as much: until 2026-12-02 18:40 every raw row had `{}`, while a read's lists the view's
+ * 24 fields (362 bytes). The search's counts its `page` (a CTE of the raw statement).
+ */
+const RAW_DETAILS: Record<string, string> = {
+  // Built in SQL: pgbench would take a `:name` in a JSON text (`"key":false`) for a variable.
+  'case.create': `jsonb_build_object('idempotentReplay', false)`,
+  'case.read': `jsonb_build_object('fields', '${JSON.stringify([...viewFields('caseworker', false)])}'::jsonb)`,
+  'case.list': `jsonb_build_object('filters', '["familyName"]'::jsonb, 'count', (SELECT least(count(*), 50) FROM page), 'limit', 50)`,
+};
+
 /** The append call itself, with `resourceIds` (a text[] expression) as the event's resources. */
 function auditAppendCall(actorId: string, action: string, resourceIds = `'{}'::text[]`): string {
-  return `audit_append_v2('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, ${resourceIds}, 'allowed', 'raw', NULL, '{}'::jsonb)`;
+  const details = RAW_DETAILS[action] ?? `'{}'::jsonb`;
+  return `audit_append_v2('${actorId}'::uuid, 'caseworker', '${action}', 'case', NULL, ${resourceIds}, 'allowed', 'raw', NULL, ${details})`;
 }
 
 /** How many real case rows the raw create copies from, at random (the API creates new people). */
