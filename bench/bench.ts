@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { generateKeys } from '../src/config/keys.js';
+import { DEFAULT_LIMIT } from '../src/cases/case-search.service.js';
 import { viewFields } from '../src/cases/case-view.js';
 import { BLIND_INDEX_BITS, PHONETIC_KEY_BITS } from '../src/crypto/index.js';
 import { startEmbeddedPostgres } from '../src/database/embedded.js';
@@ -381,7 +382,8 @@ async function pgbench(
 
 /**
  * The raw baseline's audit row: audit_append_v2, the service's own append (chain lock, SHA-256 of the
- * columns in SQL, seq past the head), with a constant content; the chain still verifies after raw runs.
+ * columns in SQL, seq past the head), with the API's details for the action (RAW_DETAILS); the chain still
+ * verifies after raw runs.
  */
 function auditAppend(actorId: string, action: string): string {
   return `SELECT ${auditAppendCall(actorId, action)};`;
@@ -396,7 +398,7 @@ const RAW_DETAILS: Record<string, string> = {
   // Built in SQL: pgbench would take a `:name` in a JSON text (`"key":false`) for a variable.
   'case.create': `jsonb_build_object('idempotentReplay', false)`,
   'case.read': `jsonb_build_object('fields', '${JSON.stringify([...viewFields('caseworker', false)])}'::jsonb)`,
-  'case.list': `jsonb_build_object('filters', '["familyName"]'::jsonb, 'count', (SELECT least(count(*), 50) FROM page), 'limit', 50)`,
+  'case.list': `jsonb_build_object('filters', '["familyName"]'::jsonb, 'count', (SELECT least(count(*), ${DEFAULT_LIMIT}) FROM page), 'limit', ${DEFAULT_LIMIT})`,
 };
 
 /** The append call itself, with `resourceIds` (a text[] expression) as the event's resources. */
@@ -807,7 +809,7 @@ async function main(): Promise<void> {
       const rawSearch = vars(
         // The page's ids are the event's resources, as the API records them (one row each in
         // audit_event_resources and their digest in the hash): until 2026-12-02 18:00 the raw append had none.
-        `\\set r random(1, ${bis})\nBEGIN;\nWITH page AS MATERIALIZED (SELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT 51), audited AS MATERIALIZED (SELECT ${auditAppendCall(me.id, 'case.list', 'ARRAY(SELECT id::text FROM page ORDER BY created_at, id LIMIT 50)')} AS seq) SELECT page.*, audited.seq FROM audited LEFT JOIN page ON true;\nCOMMIT;\n`,
+        `\\set r random(1, ${bis})\nBEGIN;\nWITH page AS MATERIALIZED (SELECT * FROM cases WHERE office_id = '${office.id}' AND bi_family_name = (SELECT bi FROM bench_bis WHERE n = :r) ORDER BY created_at, id LIMIT ${DEFAULT_LIMIT + 1}), audited AS MATERIALIZED (SELECT ${auditAppendCall(me.id, 'case.list', `ARRAY(SELECT id::text FROM page ORDER BY created_at, id LIMIT ${DEFAULT_LIMIT})`)} AS seq) SELECT page.*, audited.seq FROM audited LEFT JOIN page ON true;\nCOMMIT;\n`,
       );
       if (wanted('search'))
         await measure(
