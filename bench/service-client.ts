@@ -3,14 +3,19 @@
  * load average for the results, waiting for a started service, and a small JSON client (login, users).
  */
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 export const BENCH_PASSWORD = 'Bench-admin-password-7Qx!';
 
 /**
  * The environment of the service as a bench starts it: production logging, the bootstrap admin, day-long
  * tokens, the per-account rate limit out of the way (one token drives each load; the limiter still runs on
- * every request, so its cost is measured, it just never refuses), then the bench's own settings and keys.
+ * every request, so its cost is measured, it just never refuses), its own key store (a bench's database is not
+ * the checkout's: until 2026-12-03 the bench shared `.data/epoch-keys` with `npm start`, overwrote its
+ * `epoch-1` key file and so made the development database's cases undecryptable), then the bench's own
+ * settings and keys.
  */
 export function serviceEnv(dbUrl: string, port: number, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
@@ -23,6 +28,7 @@ export function serviceEnv(dbUrl: string, port: number, extra: NodeJS.ProcessEnv
     BOOTSTRAP_ADMIN_PASSWORD: BENCH_PASSWORD,
     JWT_TTL_SECONDS: String(24 * 3600),
     RATE_LIMIT_PER_ACCOUNT: '1000000',
+    KEY_EPOCH_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ctr-bench-epochs-')),
     ...extra,
   };
 }

@@ -50,7 +50,8 @@ export function testKeys(): Record<string, string> {
   };
 }
 
-function keysOf(config: AppConfig): Record<string, string> {
+/** The key settings of a running test app (for another app that shares its keys). */
+export function keysOf(config: AppConfig): Record<string, string> {
   const { env } = config;
   return {
     FIELD_MASTER_KEYS: env.FIELD_MASTER_KEYS ?? '',

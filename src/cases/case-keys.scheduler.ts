@@ -102,6 +102,12 @@ export class CaseKeysScheduler implements OnApplicationBootstrap, OnApplicationS
           `key rollover: current ${result.currentEpoch}, rewrapped ${result.rewrapped}, destroyed ${result.destroyedEpochs.join(',') || 'none'}`,
         );
       }
+      if (result.foreignKeyFiles > 0) {
+        this.logger.warn(
+          `the key store holds ${result.foreignKeyFiles} epoch key file(s) of another database, left alone: ` +
+            'give each database its own KEY_EPOCH_DIR',
+        );
+      }
     } catch (error) {
       this.logger.error(`key rollover failed: ${(error as Error).message}`);
     }

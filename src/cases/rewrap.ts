@@ -27,6 +27,8 @@ export interface RolloverResult {
   rewrapped: number;
   /** Epochs whose keys this run destroyed for ever (including orphaned key files). */
   destroyedEpochs: string[];
+  /** Key files in the store that belong to another database (left alone; see EpochKeyring.sweepStore). */
+  foreignKeyFiles: number;
   /** Epoch keys re-wrapped under the current master key (master key rotation). */
   epochKeysRewrapped: number;
 }
@@ -67,6 +69,7 @@ export async function rolloverKeys(
     currentEpoch: null,
     rewrapped: 0,
     destroyedEpochs: [],
+    foreignKeyFiles: 0,
     epochKeysRewrapped: 0,
   };
   const runner = dataSource.createQueryRunner();
@@ -102,7 +105,9 @@ async function runLocked(
   const ctx = systemContext();
   const now = options.now ?? new Date();
   await keyring.refresh(dataSource);
-  result.destroyedEpochs.push(...(await keyring.shredOrphans(dataSource)));
+  const sweep = await keyring.sweepStore(dataSource);
+  result.destroyedEpochs.push(...sweep.destroyed);
+  result.foreignKeyFiles = sweep.foreign;
 
   const previous = keyring.current();
   if (!previous || options.newEpoch || isRolloverDue(previous.startedAt, now, keyring.epochSeconds)) {

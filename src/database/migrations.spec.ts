@@ -22,6 +22,7 @@ const PINNED: Record<string, string> = {
   '1797030000000-AuditAppendForSession.ts':
     '86f8b350f4c5759281f95f65ffbf3000a8e66eff96ff29e7d9ea54998794e844',
   '1797040000000-AuditSettledHorizon.ts': '18bfa9a7facc078b08357b5476daf4db7add3159649e17bd06c383b053456aa9',
+  '1797050000000-KeyStoreOwner.ts': '98d3fe16b5ea5c48db2c530ad8d2c1657cc2a803e997086ef806e8deeeb933b0',
 };
 
 const DIR = join(import.meta.dirname, '..', '..', 'migrations');

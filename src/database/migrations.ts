@@ -10,6 +10,7 @@ import { ReleaseDocuments1796600000000 } from '../../migrations/1796600000000-Re
 import { AuditStripes1797010000000 } from '../../migrations/1797010000000-AuditStripes.js';
 import { AuditAppendForSession1797030000000 } from '../../migrations/1797030000000-AuditAppendForSession.js';
 import { AuditSettledHorizon1797040000000 } from '../../migrations/1797040000000-AuditSettledHorizon.js';
+import { KeyStoreOwner1797050000000 } from '../../migrations/1797050000000-KeyStoreOwner.js';
 
 /** Every migration, in order. Listed explicitly so that builds, tests and the CLI run the same set. */
 export const MIGRATIONS = [
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   AuditStripes1797010000000,
   AuditAppendForSession1797030000000,
   AuditSettledHorizon1797040000000,
+  KeyStoreOwner1797050000000,
 ];
 
 /** Every migration before `migration`: a database as an older version left it (upgrade tests, benches). */

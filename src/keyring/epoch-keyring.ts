@@ -5,7 +5,7 @@ import {
   wrapEpochKey,
   type MasterKeyRing,
 } from '../crypto/index.js';
-import { EpochKeyStore } from './epoch-store.js';
+import { EpochKeyStore, type StoredEpochKey } from './epoch-store.js';
 
 /** The database as the keyring needs it: a DataSource or a transaction's EntityManager. */
 export interface Queryable {
@@ -15,6 +15,16 @@ export interface Queryable {
 export interface EpochInfo {
   id: string;
   startedAt: Date;
+}
+
+/** What a sweep of the key store found (EpochKeyring.sweepStore). */
+export interface StoreSweep {
+  /** Orphaned key files of this database (epochs no longer live), destroyed. */
+  destroyed: string[];
+  /** Live epochs' files written before owners, now stamped with this database's owner id. */
+  stamped: number;
+  /** Files of another database (or unreadable), left alone. */
+  foreign: number;
 }
 
 /**
@@ -30,6 +40,7 @@ export interface EpochInfo {
 export class EpochKeyring {
   private readonly keys = new Map<string, Buffer>();
   private epochs: EpochInfo[] = [];
+  private owner: string | undefined;
 
   constructor(
     readonly store: EpochKeyStore,
@@ -96,9 +107,10 @@ export class EpochKeyring {
       id: string;
       started_at: Date;
     }[];
+    const owner = await this.ownerId(em);
     const key = generateEpochKey();
     const wrapped = wrapEpochKey(this.masters, key, row.id);
-    this.store.write({ id: row.id, masterKeyId: wrapped.keyId, wrapped: wrapped.wrapped });
+    this.store.write({ id: row.id, masterKeyId: wrapped.keyId, wrapped: wrapped.wrapped, owner });
     this.keys.set(row.id, key);
     const epoch = { id: row.id, startedAt: row.started_at };
     this.epochs = [...this.epochs.filter((e) => e.id !== row.id), epoch];
@@ -121,13 +133,68 @@ export class EpochKeyring {
     this.epochs = this.epochs.filter((epoch) => epoch.id !== id);
   }
 
-  /** Key files without a live epoch (a rollover interrupted after deleting the row): destroyed. */
-  async shredOrphans(db: Queryable): Promise<string[]> {
+  /**
+   * The key store's files, against this database's live epochs (run by the rollover, under its lock):
+   * - a file of this database (its owner id) whose epoch is no longer live is an orphan (a rollover
+   *   interrupted after deleting the epoch's row, or an epoch whose row never committed): destroyed;
+   * - a file written before owners: stamped with this database's owner if its epoch is live here;
+   *   destroyed as an orphan if not, but only when this database's master keys open it;
+   * - every other file belongs to another database sharing the directory (a bench, a seed or a second
+   *   instance run from the same checkout): left alone, whatever its name.
+   */
+  async sweepStore(db: Queryable): Promise<StoreSweep> {
+    const owner = await this.ownerId(db);
     const rows = (await db.query(`SELECT id FROM key_epochs`)) as { id: string }[];
     const live = new Set(rows.map((row) => row.id));
-    const orphans = this.store.list().filter((id) => !live.has(id));
-    for (const id of orphans) this.shred(id);
-    return orphans;
+    const sweep: StoreSweep = { destroyed: [], stamped: 0, foreign: 0 };
+    for (const id of this.store.list()) {
+      const stored = this.readOrUndefined(id);
+      if (stored === undefined) {
+        sweep.foreign += 1;
+      } else if (stored.owner === owner) {
+        if (!live.has(id)) {
+          this.shred(id);
+          sweep.destroyed.push(id);
+        }
+      } else if (stored.owner !== undefined || !this.opens(stored)) {
+        sweep.foreign += 1;
+      } else if (live.has(id)) {
+        this.store.write({ ...stored, owner }, { replace: true });
+        sweep.stamped += 1;
+      } else {
+        this.shred(id);
+        sweep.destroyed.push(id);
+      }
+    }
+    return sweep;
+  }
+
+  /** This database's owner id (key_store_owner), read once. */
+  private async ownerId(db: Queryable): Promise<string> {
+    if (this.owner === undefined) {
+      const [row] = (await db.query(`SELECT id::text AS id FROM key_store_owner`)) as { id: string }[];
+      if (row === undefined) throw new Error('the database has no key store owner (migration 1797050000000)');
+      this.owner = row.id;
+    }
+    return this.owner;
+  }
+
+  private readOrUndefined(id: string): StoredEpochKey | undefined {
+    try {
+      return this.store.read(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether this database's master keys unwrap a stored epoch key. */
+  private opens(stored: StoredEpochKey): boolean {
+    try {
+      unwrapEpochKey(this.masters, stored.masterKeyId, stored.wrapped, stored.id).fill(0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Master key rotation: re-wraps every live epoch key not under the current master key; returns how many. */
@@ -139,7 +206,10 @@ export class EpochKeyring {
       const key = unwrapEpochKey(this.masters, stored.masterKeyId, stored.wrapped, epoch.id);
       try {
         const next = wrapEpochKey(this.masters, key, epoch.id);
-        this.store.write({ id: epoch.id, masterKeyId: next.keyId, wrapped: next.wrapped });
+        this.store.write(
+          { id: epoch.id, masterKeyId: next.keyId, wrapped: next.wrapped, owner: stored.owner },
+          { replace: true },
+        );
         rewrapped += 1;
       } finally {
         key.fill(0);

@@ -7,6 +7,16 @@ export interface StoredEpochKey {
   id: string;
   masterKeyId: string;
   wrapped: Buffer;
+  /**
+   * The database whose epoch it is (its key_store_owner id); absent in files written before owners
+   * (migration 1797050000000). Only its own database's rollover ever destroys a file (EpochKeyring).
+   */
+  owner?: string;
+}
+
+/** A new epoch's file where a file of that name already exists (another database using the same directory). */
+export class EpochKeyFileExistsError extends Error {
+  override readonly name = 'EpochKeyFileExistsError';
 }
 
 const SUFFIX = '.key.json';
@@ -21,7 +31,12 @@ const SUFFIX = '.key.json';
 export class EpochKeyStore {
   constructor(readonly dir: string) {}
 
-  write(entry: StoredEpochKey): void {
+  /**
+   * Writes an epoch's file durably (written and synced under a temporary name, then moved into place).
+   * A new epoch (`replace` false) never takes the place of an existing file: EpochKeyFileExistsError.
+   * `replace` is for the same epoch's key wrapped anew (master key rotation, the owner stamp).
+   */
+  write(entry: StoredEpochKey, { replace = false }: { replace?: boolean } = {}): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(entry.id);
     const temp = `${file}.tmp-${process.pid}`;
@@ -29,6 +44,7 @@ export class EpochKeyStore {
       id: entry.id,
       masterKeyId: entry.masterKeyId,
       wrapped: entry.wrapped.toString('base64'),
+      ...(entry.owner === undefined ? {} : { owner: entry.owner }),
     });
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
@@ -37,7 +53,22 @@ export class EpochKeyStore {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, file);
+    if (replace) {
+      fs.renameSync(temp, file);
+    } else {
+      // link() fails where rename() would replace: an existing file is never overwritten.
+      try {
+        fs.linkSync(temp, file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        throw new EpochKeyFileExistsError(
+          `the key store ${this.dir} already holds a key file for ${entry.id}: is another database using ` +
+            'this KEY_EPOCH_DIR? Give each database its own.',
+        );
+      } finally {
+        fs.unlinkSync(temp);
+      }
+    }
     this.syncDir();
   }
 
@@ -49,9 +80,14 @@ export class EpochKeyStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const parsed = JSON.parse(text) as { id: string; masterKeyId: string; wrapped: string };
+    const parsed = JSON.parse(text) as { id: string; masterKeyId: string; wrapped: string; owner?: string };
     if (parsed.id !== id) throw new Error(`epoch key file of ${id} names another epoch`);
-    return { id, masterKeyId: parsed.masterKeyId, wrapped: Buffer.from(parsed.wrapped, 'base64') };
+    return {
+      id,
+      masterKeyId: parsed.masterKeyId,
+      wrapped: Buffer.from(parsed.wrapped, 'base64'),
+      ...(typeof parsed.owner === 'string' ? { owner: parsed.owner } : {}),
+    };
   }
 
   /** Ids of every epoch key file present. */
