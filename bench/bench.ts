@@ -63,7 +63,7 @@ interface Row {
   api: { perSecond: number; p50: number; p99: number };
   raw?: { perSecond: number; p50: number; p99: number };
   /** CPU ms per request: the service's and PostgreSQL's under the API load, PostgreSQL's under pgbench. */
-  cpu?: { serviceMs?: number; postgresMs?: number; rawPostgresMs?: number };
+  cpu?: { serviceMs?: number; postgresMs?: number; rawPostgresMs?: number; loop?: LoopWait };
   /** 1-minute load average when the row's measurement started. */
   load?: number;
   note?: string;
@@ -77,6 +77,7 @@ interface Row {
     serviceMs?: number;
     postgresMs?: number;
     rawPostgresMs?: number;
+    loop?: LoopWait;
   }[];
 }
 
@@ -84,6 +85,16 @@ const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+/** The medians, field by field, of the pairs' event-loop accounts (undefined when none has one). */
+const medianLoop = (loops: (LoopWait | undefined)[]): LoopWait | undefined => {
+  const known = loops.filter((l): l is LoopWait => l !== undefined);
+  if (known.length === 0) return undefined;
+  return {
+    runMs: median(known.map((l) => l.runMs)),
+    waitMs: median(known.map((l) => l.waitMs)),
+    preemptions: median(known.map((l) => l.preemptions)),
+  };
 };
 const medianOf = (values: (number | undefined)[]): number | undefined => {
   const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
@@ -206,26 +217,65 @@ function postgresTicks(): number {
   return total;
 }
 
+/**
+ * The scheduler's account of the service's main thread (its event loop), from /proc: ns on a core, ns
+ * runnable but waiting for one, and how often it was preempted (nonvoluntary context switches).
+ */
+function loopThread(pid: number): { runNs: number; waitNs: number; preempted: number } | undefined {
+  try {
+    const [runNs, waitNs] = fs
+      .readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const preempted = Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? NaN);
+    return { runNs, waitNs, preempted };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoopWait {
+  /** ms per request the event loop ran, and waited for a core while runnable. */
+  runMs: number;
+  waitMs: number;
+  /** Times per request the event loop was preempted. */
+  preemptions: number;
+}
+
 /** CPU ms per request of the service and of PostgreSQL while `work` ran `count()` requests. */
 async function cpuPerRequest<T>(
   work: () => Promise<T>,
   count: (result: T) => number,
-): Promise<{ result: T; serviceMs?: number; postgresMs?: number }> {
+): Promise<{ result: T; serviceMs?: number; postgresMs?: number; loop?: LoopWait }> {
   const service0 = service?.pid === undefined ? 0 : cpuTicks(service.pid);
   const sys0 = service?.pid === undefined ? 0 : systemTicks(service.pid);
+  const loop0 = service?.pid === undefined ? undefined : loopThread(service.pid);
   const pg0 = postgresTicks();
   const result = await work();
   const n = Math.max(1, count(result));
   const serviceMs =
     service?.pid === undefined ? undefined : (cpuTicks(service.pid) - service0) / TICKS_PER_MS / n;
   const postgresMs = pgDataDir === undefined ? undefined : (postgresTicks() - pg0) / TICKS_PER_MS / n;
+  const loop1 = service?.pid === undefined ? undefined : loopThread(service.pid);
+  const loop =
+    loop0 && loop1
+      ? {
+          runMs: (loop1.runNs - loop0.runNs) / 1e6 / n,
+          waitMs: (loop1.waitNs - loop0.waitNs) / 1e6 / n,
+          preemptions: (loop1.preempted - loop0.preempted) / n,
+        }
+      : undefined;
   if (service?.pid !== undefined && serviceMs !== undefined) {
     const systemMs = (systemTicks(service.pid) - sys0) / TICKS_PER_MS / n;
     log(
-      `service CPU ${serviceMs.toFixed(2)} ms/request (${systemMs.toFixed(2)} in the kernel), PostgreSQL ${postgresMs?.toFixed(2)}`,
+      `service CPU ${serviceMs.toFixed(2)} ms/request (${systemMs.toFixed(2)} in the kernel), PostgreSQL ${postgresMs?.toFixed(2)}` +
+        (loop
+          ? `; event loop ran ${loop.runMs.toFixed(2)} and waited ${loop.waitMs.toFixed(2)} ms for a core, preempted ${loop.preemptions.toFixed(2)} times, per request`
+          : ''),
     );
   }
-  return { result, serviceMs, postgresMs };
+  return { result, serviceMs, postgresMs, loop };
 }
 
 function rssMiB(child: ChildProcess): number {
@@ -519,6 +569,7 @@ async function measure(
       serviceMs: apiRun?.serviceMs,
       postgresMs: apiRun?.postgresMs,
       rawPostgresMs: rawRun?.postgresMs,
+      loop: apiRun?.loop,
     });
   }
   const side = (pick: (pair: (typeof pairs)[number]) => LoadResult | undefined) => {
@@ -545,6 +596,7 @@ async function measure(
       serviceMs: medianOf(pairs.map((p) => p.serviceMs)),
       postgresMs: medianOf(pairs.map((p) => p.postgresMs)),
       rawPostgresMs: medianOf(pairs.map((p) => p.rawPostgresMs)),
+      loop: medianLoop(pairs.map((p) => p.loop)),
     },
     load,
     note,
@@ -922,8 +974,8 @@ function write(finished = true): void {
     '',
     `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench; the database reached through ${String(extras.databaseTransport ?? '--database-url')}. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
-    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | load |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | event loop ms/req: ran, waited (preemptions) | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
       [
         r.path,
@@ -940,6 +992,9 @@ function write(finished = true): void {
         r.cpu?.serviceMs === undefined
           ? '–'
           : `${f(r.cpu.serviceMs, 2)} + ${f(r.cpu.postgresMs, 2)} (${f(r.cpu.rawPostgresMs, 2)})`,
+        r.cpu?.loop === undefined
+          ? '–'
+          : `${f(r.cpu.loop.runMs, 2)}, ${f(r.cpu.loop.waitMs, 2)} (${f(r.cpu.loop.preemptions, 2)})`,
         f(r.load, 1),
       ]
         .join(' | ')
