@@ -54,8 +54,9 @@ const toApprovalDto = (row: ApprovalRow): ApprovalDto => ({
  * The two-person rule (TWO_PERSON_RULE; see policy/two-person.ts). When it is on, a change that gives or
  * moves access to identity is stored as a request and applied only when another admin approves it:
  * nobody approves their own request or a change to their own account, and an admin created under the
- * rule is disabled until approved, so a sock-puppet admin approves nothing. While only one active admin
- * exists, that admin may create the second at once (bootstrap).
+ * rule is disabled until approved, so a sock-puppet admin approves nothing. While no other admin account
+ * exists, the one admin may create the second at once (bootstrap); a disabled admin counts, or the only
+ * active admin could disable the second and bootstrap a third, whose whole enrollment code it receives.
  *
  * Passwords of these accounts are never chosen by an admin: the account's holder sets one at
  * `POST /v1/auth/enroll` with a code of two halves, one returned to the requesting admin with the
@@ -91,7 +92,7 @@ export class UserApprovalsService implements OnApplicationBootstrap {
     return this.dataSource.transaction(async (em) => {
       const user = await this.users.createPending(em, input);
       const changes: UpdateUserDto = { role: input.role, officeId: input.officeId ?? null };
-      const bootstrap = input.role === 'admin' && (await this.activeAdminsBesides(em, ctx)) === 0;
+      const bootstrap = input.role === 'admin' && (await this.adminsBesides(em, ctx, user.id)) === 0;
       const approval = await this.insertRequest(em, ctx, user.id, 'create', changes);
       const requesterCode = await this.startEnrollment(em, user.id, approval.id);
       await this.audit.record(em, ctx, {
@@ -358,10 +359,14 @@ export class UserApprovalsService implements OnApplicationBootstrap {
     return half;
   }
 
-  private async activeAdminsBesides(em: EntityManager, ctx: RequestContext): Promise<number> {
+  /**
+   * Admin accounts other than the caller's and `created` (the one being requested), disabled ones included
+   * (see requestCreate's bootstrap).
+   */
+  private async adminsBesides(em: EntityManager, ctx: RequestContext, created: string): Promise<number> {
     const [row] = (await em.query(
-      `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1`,
-      [ctx.actor?.id ?? '00000000-0000-0000-0000-000000000000'],
+      `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND id <> $1 AND id <> $2`,
+      [ctx.actor?.id ?? '00000000-0000-0000-0000-000000000000', created],
     )) as { n: number }[];
     return row.n;
   }

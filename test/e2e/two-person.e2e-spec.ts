@@ -240,4 +240,31 @@ describe('two-person rule for accounts with access to identity (e2e, TWO_PERSON_
     for (const secret of [requesterHalf, approverHalf, STRONG]) expect(all).not.toContain(secret);
     expect(t.logs.join('\n')).not.toContain(approverHalf);
   });
+
+  // Last: it leaves admin1 the only active admin.
+  it('disabling the second admin does not reopen the bootstrap: a new admin then waits for an approval nobody else can give', async () => {
+    const { rows } = await t.db.query(`SELECT id FROM users WHERE username = 'second.admin'`);
+    const disable = await t
+      .http()
+      .patch(`/v1/users/${rows[0].id}`)
+      .set(bearer(admin1))
+      .send({ disabled: true });
+    expect(disable.status).toBe(200);
+    const res = await t
+      .http()
+      .post('/v1/users')
+      .set(bearer(admin1))
+      .send({ username: 'third.admin', role: 'admin' });
+    expect(res.status).toBe(202);
+    const body = res.body as Result;
+    expect(body.user).toBeNull();
+    expect(body.enrollmentCode).not.toContain('.');
+    const approve = await t
+      .http()
+      .post(`/v1/users/approvals/${body.approval.id}/approve`)
+      .set(bearer(admin1));
+    expect(approve.status).toBe(403);
+    const third = await t.db.query(`SELECT disabled FROM users WHERE username = 'third.admin'`);
+    expect(third.rows[0].disabled).toBe(true);
+  });
 });
