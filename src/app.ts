@@ -3,20 +3,22 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { LogController, type FastifyBaseLogger } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Bindings, ChildLoggerOptions, DestinationStream, Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { registerRateLimit } from './auth/rate-limit.js';
 import { SessionConfirmHook } from './auth/session-confirm.hook.js';
 import { applyRouteBodyLimit } from './common/body-limit.js';
-import { DomainError } from './common/errors.js';
+import { bodylessProblem, bodylessRoutes, routeKey } from './common/bodyless-routes.js';
+import { DomainError, validationFailed } from './common/errors.js';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors.js';
 import { JSON_BODIES_ONLY } from './common/http-exception.filter.js';
 import {
   countedJsonStream,
   countsAsItArrives,
   DEFAULT_JSON_LIMITS,
+  MERGE_PATCH_TYPE,
   parseJsonBody,
 } from './common/json-body.js';
 import { createLogger, DeferredChildLogger, NestPinoLogger, requestLineLogger } from './common/logging.js';
@@ -121,7 +123,22 @@ async function buildApp(
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
+  // The routes that take no body (from the OpenAPI document, once it is built below).
+  const bodyless = new Set<string>();
+  const takesNoBody = (request: FastifyRequest) =>
+    bodyless.has(routeKey(request.method, request.routeOptions.url ?? ''));
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      // An empty body with a JSON content type (clients set one on every request) is no body there.
+      if ((body as string).length === 0 && takesNoBody(request)) return done(null, undefined);
+      done(null, parseJsonBody(body as string, request.headers['content-type'], DEFAULT_JSON_LIMITS));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  // JSON Merge Patch (RFC 7396), which PATCH /v1/cases/:id applies to the subject: its own media type, on PATCH.
+  fastify.addContentTypeParser(MERGE_PATCH_TYPE, { parseAs: 'string' }, (request, body, done) => {
+    if (request.method !== 'PATCH') return done(new DomainError('UNSUPPORTED_MEDIA_TYPE', JSON_BODIES_ONLY));
     try {
       done(null, parseJsonBody(body as string, request.headers['content-type'], DEFAULT_JSON_LIMITS));
     } catch (error) {
@@ -162,6 +179,13 @@ async function buildApp(
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  for (const route of bodylessRoutes(document)) bodyless.add(route);
+  // A field sent to a route that takes no body is a 400, as an unknown field is anywhere else.
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body === undefined || !takesNoBody(request)) return;
+    const problem = bodylessProblem(request.body);
+    if (problem !== null) throw validationFailed(problem);
+  });
 
   await app
     .get(UsersService)

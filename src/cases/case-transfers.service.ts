@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { isUniqueViolation } from '../common/database-errors.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
 import { parseTimestamp } from '../common/timestamp.js';
@@ -35,11 +36,6 @@ interface TransferRow {
 }
 
 const transferNotFound = () => notFound('Transfer');
-const isUniqueViolation = (error: unknown, constraint: string) =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { code?: string }).code === '23505' &&
-  (error as { constraint?: string }).constraint === constraint;
 
 /**
  * Transfers of a case between offices (API.md, "transfers"). A supervisor of the case's office requests

@@ -44,11 +44,7 @@ export class CaseUpdateService {
         (field) => (input as Record<string, unknown>)[field] !== undefined,
       );
       if (changedFields.length === 0) throw validationFailed('Validation failed: the body changes no field');
-      const accepted = parseIfMatch(ifMatch);
-      if (accepted === null) {
-        throw new DomainError('IF_MATCH_REQUIRED', 'If-Match with the current ETag is required');
-      }
-
+      // What can never succeed comes first: no such case (404), an erased one (409); then the precondition.
       const row = await this.reader.load(em, actor, id, [
         ...columnsFor(actor.role),
         'registrationDate',
@@ -57,6 +53,10 @@ export class CaseUpdateService {
         'subjectCt',
       ]);
       if (row.erasedAt !== null) throw erased();
+      const accepted = parseIfMatch(ifMatch);
+      if (accepted === null) {
+        throw new DomainError('IF_MATCH_REQUIRED', 'If-Match with the current ETag is required');
+      }
       if (!accepted.includes(row.version)) throw stale();
 
       const changes = this.changes(row, input);

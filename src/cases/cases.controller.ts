@@ -14,6 +14,7 @@ import {
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -31,6 +32,7 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../auth/access.decorator.js';
 import { validationFailed } from '../common/errors.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { MERGE_PATCH_TYPE } from '../common/json-body.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { uuidPipe } from '../common/uuid.pipe.js';
 import { CaseCreateService } from './case-create.service.js';
@@ -180,6 +182,7 @@ export class CasesController {
   @Patch(':id')
   @Authenticated('case.update')
   @ApiOperation({ summary: 'Change fields of a case (optimistic locking with If-Match)' })
+  @ApiConsumes('application/json', MERGE_PATCH_TYPE)
   @ApiHeader({
     name: 'If-Match',
     required: true,

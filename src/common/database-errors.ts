@@ -53,7 +53,14 @@ export function databaseUnavailability(error: unknown): 'timeout' | 'unavailable
   const seen = new Set<unknown>();
   for (let e = error; typeof e === 'object' && e !== null && !seen.has(e);) {
     seen.add(e);
-    const { code, message, name } = e as { code?: unknown; message?: unknown; name?: unknown };
+    const { code, message, name, syscall } = e as {
+      code?: unknown;
+      message?: unknown;
+      name?: unknown;
+      syscall?: unknown;
+    };
+    // Any failure to connect: also ENOENT, the embedded cluster's Unix socket gone while it is down.
+    if (syscall === 'connect' && typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'unavailable';
     if (typeof code === 'string') {
       if (code === '57014') return 'timeout';
       if (UNAVAILABLE_SQLSTATE.some((re) => re.test(code)) && /^[0-9A-Z]{5}$/.test(code))
@@ -74,6 +81,23 @@ export function databaseUnavailability(error: unknown): 'timeout' | 'unavailable
 }
 
 export const isDatabaseUnavailable = (error: unknown): boolean => databaseUnavailability(error) !== null;
+
+/**
+ * Whether `error` (or the driver error it wraps) is a unique violation of `constraint`: what a
+ * check-then-insert meets when two requests race past the check (each then answers as the check would).
+ */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth += 1) {
+    const {
+      code,
+      constraint: name,
+      driverError,
+    } = e as { code?: unknown; constraint?: unknown; driverError?: unknown };
+    if (code === '23505' && name === constraint) return true;
+    e = driverError;
+  }
+  return false;
+}
 
 /** The SQLSTATE of audit_append_for_session() when the session is no longer valid. */
 export const SESSION_REJECTED_SQLSTATE = 'CT401';

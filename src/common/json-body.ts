@@ -12,6 +12,9 @@ export interface JsonLimits {
   maxValues: number;
 }
 
+/** JSON Merge Patch (RFC 7396): accepted as a JSON body on PATCH routes. */
+export const MERGE_PATCH_TYPE = 'application/merge-patch+json';
+
 export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxKeys: 1000, maxValues: 20_000 };
 
 const OPEN_BRACE = 0x7b;

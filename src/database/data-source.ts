@@ -72,6 +72,9 @@ export interface PoolSettings {
   idleTimeoutMs: number;
 }
 
+/** How much longer than PostgreSQL's statement_timeout the client waits for an answer. */
+const QUERY_TIMEOUT_MARGIN_MS = 1_000;
+
 export const DEFAULT_POOL: PoolSettings = {
   size: 20,
   connectTimeoutMs: 5_000,
@@ -115,6 +118,9 @@ export function createRuntimeDataSource(
     Client: ResilientClient,
     connectionTimeoutMillis: pool.connectTimeoutMs,
     statement_timeout: pool.statementTimeoutMs,
+    // The same bound on the client's side, for a server that cannot cancel (stopped, frozen, cut off): the
+    // statement then fails (a 503) before the HTTP connection times out with no answer at all.
+    query_timeout: pool.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
     idle_in_transaction_session_timeout: Math.max(pool.statementTimeoutMs, 10_000),
     keepAlive: true,
     idleTimeoutMillis: pool.idleTimeoutMs,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { isUniqueViolation } from '../common/database-errors.js';
 import { DomainError, notFound } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import type { CreateOfficeDto, OfficeDto } from './dto/users.dto.js';
@@ -18,10 +19,12 @@ export class OfficesService {
   create(ctx: RequestContext, input: CreateOfficeDto): Promise<OfficeDto> {
     return this.dataSource.transaction(async (em) => {
       const repo = em.getRepository(OfficeEntity);
-      if (await repo.existsBy({ code: input.code })) {
-        throw new DomainError('OFFICE_CODE_TAKEN', 'An office with this code already exists');
-      }
-      const office = await repo.save(repo.create(input));
+      const taken = () => new DomainError('OFFICE_CODE_TAKEN', 'An office with this code already exists');
+      if (await repo.existsBy({ code: input.code })) throw taken();
+      // A concurrent create of the same code passes the check too; the unique index decides.
+      const office = await repo.save(repo.create(input)).catch((error: unknown) => {
+        throw isUniqueViolation(error, 'offices_code_key') ? taken() : error;
+      });
       await this.audit.record(em, ctx, {
         action: 'office.create',
         outcome: 'allowed',

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { hashPassword, NO_PASSWORD } from '../auth/password.js';
 import { passwordPolicyMessage } from '../auth/password-policy.js';
 import { SessionService } from '../auth/session.service.js';
+import { isUniqueViolation } from '../common/database-errors.js';
 import { DomainError, notFound, validationFailed } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { todayUtc } from '../common/iso-date.js';
@@ -31,6 +32,12 @@ interface Assignment {
 /** The role the caller sees accounts as; none for the service itself (bootstrap, commands): no restricted field. */
 const viewerOf = (ctx: RequestContext): Role | null => ctx.actor?.role ?? null;
 
+const usernameTaken = () => new DomainError('USERNAME_TAKEN', 'This username is taken');
+/** A concurrent create of the same name passes the check too; the unique index decides: 409, not 500. */
+const onUsernameRace = (error: unknown): never => {
+  throw isUniqueViolation(error, 'users_username_key') ? usernameTaken() : error;
+};
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -51,11 +58,10 @@ export class UsersService {
       await this.checkAssignment(em, assignment, { approvedUntilChanged: true });
       const repo = em.getRepository(UserEntity);
       const username = input.username.toLowerCase();
-      if (await repo.existsBy({ username }))
-        throw new DomainError('USERNAME_TAKEN', 'This username is taken');
-      const user = await repo.save(
-        repo.create({ username, passwordHash: await hashPassword(password), ...assignment }),
-      );
+      if (await repo.existsBy({ username })) throw usernameTaken();
+      const user = await repo
+        .save(repo.create({ username, passwordHash: await hashPassword(password), ...assignment }))
+        .catch(onUsernameRace);
       await this.audit.record(em, ctx, {
         action: 'user.create',
         outcome: 'allowed',
@@ -157,8 +163,10 @@ export class UsersService {
     await this.checkAssignment(em, assignment, { approvedUntilChanged: true });
     const repo = em.getRepository(UserEntity);
     const username = input.username.toLowerCase();
-    if (await repo.existsBy({ username })) throw new DomainError('USERNAME_TAKEN', 'This username is taken');
-    return repo.save(repo.create({ username, passwordHash: NO_PASSWORD, disabled: true, ...assignment }));
+    if (await repo.existsBy({ username })) throw usernameTaken();
+    return repo
+      .save(repo.create({ username, passwordHash: NO_PASSWORD, disabled: true, ...assignment }))
+      .catch(onUsernameRace);
   }
 
   /** One account as the API shows it to the caller, read inside the caller's transaction. */

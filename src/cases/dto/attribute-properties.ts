@@ -38,7 +38,8 @@ export const PresentNonNull = () =>
 
 /** Whether the key must be there, may be left out, and whether null is a value (a nullable attribute). */
 function presence(spec: AttributeSpec, mode: BodyMode): PropertyDecorator {
-  if (mode === 'create') return spec.required ? IsDefined() : IsOptional();
+  // An optional attribute left out takes its default; sent as null it is refused unless null is a value.
+  if (mode === 'create') return spec.required ? IsDefined() : spec.nullable ? IsOptional() : Present();
   return spec.nullable ? PresentNonNull() : Present();
 }
 
