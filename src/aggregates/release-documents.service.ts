@@ -34,6 +34,9 @@ export interface DeliveredAnswer extends ReleasableAnswer {
   budget?: { charged: number };
   disclosureControl: {
     methods?: unknown;
+    /** The data version counted and when it was counted (the stored answer's, unchanged by free repeats). */
+    dataVersion?: string;
+    countedAt?: string;
     noise?: {
       mechanism?: unknown;
       accounting?: unknown;
@@ -123,7 +126,11 @@ export class ReleaseDocumentsService {
     query: { dimensions: readonly string[]; filters: Record<string, unknown> },
     now: Date,
   ): Promise<ReleasedDocument> {
-    const counted = { dataVersion: null, countedAt: now.toISOString() };
+    // What the answer says it counted: the manifest a researcher cites names the same data version and time.
+    const counted = {
+      dataVersion: answer.disclosureControl.dataVersion ?? null,
+      countedAt: answer.disclosureControl.countedAt ?? null,
+    };
     return this.dataSource.transaction((em) => this.publish(em, userId, answer, query, counted, now));
   }
 

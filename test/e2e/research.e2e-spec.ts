@@ -324,7 +324,9 @@ describe('research deliverables (e2e)', () => {
       const answer = (await query({ dimensions: ['gender', 'citizenshipSubregion'] }).expect(200))
         .body as Answer & {
         manifest: Record<string, unknown>;
+        disclosureControl: { dataVersion: string; countedAt: string };
       };
+      expect(answer.disclosureControl.dataVersion).toEqual(expect.any(String));
       expect(answer.manifest).toMatchObject({
         format: 'ctr-aggregate-release/1',
         queryId: answer.queryId,
@@ -332,13 +334,20 @@ describe('research deliverables (e2e)', () => {
         k: K,
         mechanism: expect.objectContaining({ methods: expect.any(Array) }),
         rhoCharged: expect.any(Number),
-        dataVersion: null,
-        dataCountedAt: expect.any(String),
+        // The signed manifest names what the answer counted (it had null and the signing time until 2026-12-03).
+        dataVersion: answer.disclosureControl.dataVersion,
+        dataCountedAt: answer.disclosureControl.countedAt,
         service: { name: 'ctr-case-api', version: expect.any(String) },
         algorithm: 'Ed25519',
         answerSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         valuesSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
+      // A free repeat is signed again, for the same counting.
+      const again = (await query({ dimensions: ['gender', 'citizenshipSubregion'] }).expect(200)).body as {
+        manifest: Record<string, unknown>;
+      };
+      expect(again.manifest.dataCountedAt).toBe(answer.disclosureControl.countedAt);
+      expect(again.manifest.dataVersion).toBe(answer.disclosureControl.dataVersion);
     });
   });
 
