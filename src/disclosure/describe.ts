@@ -70,8 +70,8 @@ export function describeDisclosureControl(input: DisclosureDescriptionInput): Re
       `(${unlistedStatement(k).toLowerCase().replace(/\.$/, '')}); complementary suppression withheld further ` +
       `counts so that no withheld count can be derived from the same answer. Every released count carries ` +
       `independent discrete Gaussian noise (Canonne, Kamath & Steinke 2020) with standard deviation ${sigma} ` +
-      `(95% of released counts within ±${halfWidth95} of the true count); released counts below k after noise ` +
-      `are not listed. Privacy loss is accounted in zero-concentrated differential privacy (Bun & Steinke 2016): ` +
+      `(95% of released counts within ±${halfWidth95} of the true count); a noisy count below k is shown as k ` +
+      `(so no listed count is below k, and what is listed depends on the true counts alone). Privacy loss is accounted in zero-concentrated differential privacy (Bun & Steinke 2016): ` +
       `this release has rho = ${rhoOfRelease}, of which ${rhoCharged} was charged to this researcher's budget ` +
       `of ${budget.total} for the period ending ${budget.periodEnd} (${budget.remaining} remaining).`,
   };

@@ -4,8 +4,12 @@
  * - A count whose TRUE count is below k — zero included — is not listed at all (primary suppression and
  *   zero look the same: absent).
  * - A count of k or more withheld by complementary suppression is listed as {count: null, suppressed: true}.
- * - A released count gets its noise; if the noisy count is below k it is not listed either, so no listed
- *   number is below k.
+ * - A released count gets its noise, and a noisy count below k is shown as k: no listed number is below k,
+ *   and what is listed stays decided by the true counts alone (DISCLOSURE.md: suppression decides what is
+ *   listed, the noise protects what is released), so everything unlisted has fewer than k cases. The floor is
+ *   post-processing of the noisy count (no privacy cost) and biases only counts near k, upwards. (Until
+ *   2026-12-03 such counts were left out instead: a count of k or more could be unlisted, a total missing, and
+ *   the answer's "unlisted combinations have fewer than k cases" was then untrue.)
  * Nothing else about unlisted counts is returned: not how many, not why.
  */
 import type { ProtectedCount } from './types.js';
@@ -29,8 +33,7 @@ export function listCount(
     // Primary suppression is exactly "true count below k", handled above; anything else withheld is listed.
     return { count: null, suppressed: true };
   }
-  const noisy = trueCount + noise();
-  return noisy >= k ? { count: noisy, suppressed: false } : null;
+  return { count: Math.max(k, trueCount + noise()), suppressed: false };
 }
 
 /** The sentence every answer carries about what is not listed. */

@@ -89,9 +89,8 @@ describe('aggregates under a privacy-loss budget: attacks on a planted populatio
         .map((c) => c.gender)
         .sort()
         .join(',');
-    // A margin is withheld (decided on true counts) or not; a released margin whose NOISY count fell below k is
-    // unlisted by the listing rule, which is post-processing of the noise (covered by ρ), not a structural
-    // decision, so it counts as "not withheld" here.
+    // A margin is withheld (decided on true counts) or not; a released one whose noisy count fell below k is
+    // shown as k (post-processing of the noise, covered by ρ), so it counts as "not withheld" here.
     const marginWithheld = (country: string) =>
       answer.margins?.citizenship.find((m) => m.citizenship === country)?.suppressed === true;
     const patterns = new Set(COUNTRIES.map((c) => `${withheld(c)}|${String(marginWithheld(c))}`));
