@@ -165,8 +165,13 @@ export class CaseDuplicatesService {
         Math.ceil(((oldest?.getTime() ?? Date.now()) + 60_000 - Date.now()) / 1000),
       );
       throw new CaseDenied(
+        // The RateLimit headers of this refusal describe the limit that refused (the general limiter's own,
+        // set on every answer, would announce room left).
         new DomainError('DUPLICATE_LOOKUPS_THROTTLED', `At most ${limit} duplicate lookups per minute`, {
           'Retry-After': String(retryAfter),
+          'RateLimit-Limit': String(limit),
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(retryAfter),
         }),
         { reason: 'throttled', officeId: actor.officeId },
       );

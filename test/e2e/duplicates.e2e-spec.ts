@@ -137,11 +137,18 @@ describe('duplicate hints that cannot be used as a locator (e2e, real PostgreSQL
     const id = created.body.id as string;
     const statuses: number[] = [];
     let retryAfter: string | undefined;
+    let limitHeaders: Record<string, string> = {};
     for (let i = 0; i < 20; i++) {
       const res = await lookup(cw, id);
       statuses.push(res.status);
-      if (res.status === 429) retryAfter = res.headers['retry-after'];
+      if (res.status === 429) {
+        retryAfter = res.headers['retry-after'];
+        const { 'ratelimit-limit': limit, 'ratelimit-remaining': remaining } = res.headers;
+        limitHeaders = { limit, remaining };
+      }
     }
+    // The refusal's RateLimit headers are those of the limit that refused, not the general limiter's room left.
+    expect(limitHeaders).toEqual({ limit: '10', remaining: '0' });
     expect(statuses).toEqual([...Array<number>(10).fill(200), ...Array<number>(10).fill(429)]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(retryAfter)).toBeLessThanOrEqual(60);
