@@ -5,7 +5,9 @@ import {
   type HeaderObject,
   type OpenAPIObject,
   type OperationObject,
+  type ReferenceObject,
   type ResponseObject,
+  type SchemaObject,
 } from '@nestjs/swagger';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
@@ -160,5 +162,58 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     }
   }
   addCommonResponses(document);
+  declareUuidPathParameters(document);
+  declareClosedRequestBodies(document);
   return document;
+}
+
+/** Every path parameter of this API is an id, and ids are UUIDs (API.md): say so, for generated clients. */
+function declareUuidPathParameters(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      for (const parameter of item[method]?.parameters ?? []) {
+        if (
+          'in' in parameter &&
+          parameter.in === 'path' &&
+          parameter.schema &&
+          !('$ref' in parameter.schema)
+        ) {
+          parameter.schema.format = 'uuid';
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Request bodies refuse unknown fields (a 400, at every depth): their schemas say so with
+ * `additionalProperties: false`, the object schemas reachable from a JSON request body included.
+ */
+function declareClosedRequestBodies(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject | ReferenceObject>;
+  const seen = new Set<object>();
+  const close = (schema: SchemaObject | ReferenceObject | undefined): void => {
+    if (schema === undefined || seen.has(schema)) return;
+    seen.add(schema);
+    if ('$ref' in schema) {
+      close(schemas[schema.$ref.replace('#/components/schemas/', '')]);
+      return;
+    }
+    if (schema.properties !== undefined && schema.additionalProperties === undefined) {
+      schema.additionalProperties = false;
+    }
+    for (const property of Object.values(schema.properties ?? {})) close(property);
+    close(schema.items);
+    for (const part of [...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])])
+      close(part);
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const body = item[method]?.requestBody;
+      if (body === undefined || '$ref' in body) continue;
+      for (const [type, media] of Object.entries(body.content)) {
+        if (type.endsWith('json')) close(media.schema);
+      }
+    }
+  }
 }

@@ -177,6 +177,38 @@ describe('OpenAPI document (e2e)', () => {
     }
   });
 
+  it('declares path ids as UUIDs, and request bodies (at every depth) as closed to unknown fields', () => {
+    const pathParameters = operationsOf(document).flatMap(({ operation }) =>
+      (operation.parameters ?? []).filter((p) => p.in === 'path'),
+    ) as { name: string; schema?: { format?: string } }[];
+    expect(pathParameters.length).toBeGreaterThan(10);
+    for (const parameter of pathParameters) expect(parameter.schema?.format).toBe('uuid');
+
+    const full = document as unknown as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>
+      >;
+      components: {
+        schemas: Record<
+          string,
+          {
+            additionalProperties?: unknown;
+            properties?: Record<string, { $ref?: string; allOf?: { $ref?: string }[] }>;
+          }
+        >;
+      };
+    };
+    const schemaOf = (ref: string) => full.components.schemas[ref.replace('#/components/schemas/', '')];
+    const create = schemaOf(
+      full.paths['/v1/cases'].post.requestBody!.content['application/json'].schema.$ref!,
+    );
+    expect(create.additionalProperties).toBe(false);
+    const subject = create.properties!.subject;
+    const subjectRef = subject.$ref ?? subject.allOf?.[0]?.$ref;
+    expect(schemaOf(subjectRef!).additionalProperties).toBe(false);
+  });
+
   it('passes Redocly’s recommended rules without errors', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-')), 'openapi.json');
     fs.writeFileSync(file, JSON.stringify(document));
