@@ -57,6 +57,14 @@ export class CaseUpdateService {
       if (accepted === null) {
         throw new DomainError('IF_MATCH_REQUIRED', 'If-Match with the current ETag is required');
       }
+      // "*" would match any version (RFC 9110) and defeat the optimistic locking: refused as a failed
+      // precondition (412, like a stale version), with a message that says why.
+      if (ifMatch?.trim() === '*') {
+        throw new DomainError(
+          'STALE_VERSION',
+          'If-Match * is not accepted: name the version the change is based on, as its ETag ("<version>")',
+        );
+      }
       if (!accepted.includes(row.version)) throw stale();
 
       const changes = this.changes(row, input);

@@ -99,7 +99,10 @@ export class UsersService {
     });
   }
 
-  /** Any change of role, office, approval, status or password revokes the user's sessions at once. */
+  /**
+   * Any change of role, office, approval, status or password revokes the user's sessions at once (a change
+   * of the research budget alone does not).
+   */
   update(ctx: RequestContext, id: string, input: UpdateUserDto): Promise<UserDto> {
     return this.dataSource.transaction(async (em) => {
       const { user, changedFields, sessionsRevoked } = await this.applyUpdate(em, id, input);
@@ -146,7 +149,9 @@ export class UsersService {
       user.researchBudgetRho = input.researchBudget === null ? null : input.researchBudget.toFixed(9);
     }
     await repo.save(user);
-    const sessionsRevoked = changedFields.length > 0 ? await this.sessions.revokeAll(em, user.id) : 0;
+    // A research budget is no access (it only bounds the aggregates): changing it alone keeps the sessions.
+    const revokes = changedFields.some((field) => field !== 'researchBudget');
+    const sessionsRevoked = revokes ? await this.sessions.revokeAll(em, user.id) : 0;
     return { user, changedFields, sessionsRevoked };
   }
 

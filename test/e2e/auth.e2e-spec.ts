@@ -342,6 +342,9 @@ describe('auth (e2e, real PostgreSQL)', () => {
     ]);
     expect((await patch({ researchBudget: null })).body.researchBudget).toBeNull();
     expect((await listed(admin)).researchBudget).toBeNull();
+    // A budget is no access: changing it leaves the researcher's sessions open (a role change would not).
+    const me = await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${researcher.token}`);
+    expect(me.status).toBe(200);
   });
 
   it('never writes a password to a response or a log line', async () => {

@@ -157,12 +157,20 @@ describe('contract edges (e2e)', () => {
     );
   });
 
-  it('PATCH without If-Match: 404 for no such case, 409 for an erased one, then 428', async () => {
+  it('PATCH without If-Match: 404 for no such case, 409 for an erased one, then 428; If-Match * is a 412 saying why', async () => {
     const patch = (id: string) =>
       t.http().patch(`/v1/cases/${id}`).set(auth(worker)).send({ gender: 'male' });
     expect((await patch(randomUUID())).status).toBe(404);
     const { id } = await createCase(t, worker.token);
     expect((await patch(id)).status).toBe(428);
+    const star = await t
+      .http()
+      .patch(`/v1/cases/${id}`)
+      .set(auth(worker))
+      .set('If-Match', '*')
+      .send({ gender: 'male' });
+    expect(star.status).toBe(412);
+    expect(star.body.message).toContain('If-Match * is not accepted');
     expect((await t.http().delete(`/v1/cases/${id}`).set(auth(supervisor))).status).toBe(204);
     expect((await patch(id)).status).toBe(409);
   });
