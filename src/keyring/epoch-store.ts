@@ -32,43 +32,42 @@ export class EpochKeyStore {
   constructor(readonly dir: string) {}
 
   /**
-   * Writes an epoch's file durably (written and synced under a temporary name, then moved into place).
-   * A new epoch (`replace` false) never takes the place of an existing file: EpochKeyFileExistsError.
-   * `replace` is for the same epoch's key wrapped anew (master key rotation, the owner stamp).
+   * Writes an epoch's file durably (synced, then its directory). `replace` (the same epoch's key wrapped
+   * anew: master key rotation, the owner stamp) writes under a temporary name and renames it into place. A
+   * new epoch never takes the place of an existing file (EpochKeyFileExistsError): it is created exclusively
+   * under its own name (no hard links needed: any file system). Its row commits only after this returns, so
+   * a crash while writing leaves at most a partial file of an epoch that never existed.
    */
   write(entry: StoredEpochKey, { replace = false }: { replace?: boolean } = {}): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(entry.id);
-    const temp = `${file}.tmp-${process.pid}`;
     const body = JSON.stringify({
       id: entry.id,
       masterKeyId: entry.masterKeyId,
       wrapped: entry.wrapped.toString('base64'),
       ...(entry.owner === undefined ? {} : { owner: entry.owner }),
     });
-    const fd = fs.openSync(temp, 'w', 0o600);
+    const target = replace ? `${file}.tmp-${process.pid}` : file;
+    let fd: number;
+    try {
+      fd = fs.openSync(target, replace ? 'w' : 'wx', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || replace) throw error;
+      throw new EpochKeyFileExistsError(
+        `the key store ${this.dir} already holds a key file for ${entry.id}: is another database using ` +
+          'this KEY_EPOCH_DIR? Give each database its own.',
+      );
+    }
     try {
       fs.writeSync(fd, body);
       fs.fsyncSync(fd);
-    } finally {
+    } catch (error) {
       fs.closeSync(fd);
+      fs.rmSync(target, { force: true });
+      throw error;
     }
-    if (replace) {
-      fs.renameSync(temp, file);
-    } else {
-      // link() fails where rename() would replace: an existing file is never overwritten.
-      try {
-        fs.linkSync(temp, file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        throw new EpochKeyFileExistsError(
-          `the key store ${this.dir} already holds a key file for ${entry.id}: is another database using ` +
-            'this KEY_EPOCH_DIR? Give each database its own.',
-        );
-      } finally {
-        fs.unlinkSync(temp);
-      }
-    }
+    fs.closeSync(fd);
+    if (replace) fs.renameSync(target, file);
     this.syncDir();
   }
 
