@@ -235,7 +235,7 @@ function loopThread(pid: number): { runNs: number; waitNs: number; preempted: nu
   }
 }
 
-export interface LoopWait {
+interface LoopWait {
   /** ms per request the event loop ran, and waited for a core while runnable. */
   runMs: number;
   waitMs: number;

@@ -127,24 +127,28 @@ async function buildApp(
   const bodyless = new Set<string>();
   const takesNoBody = (request: FastifyRequest) =>
     bodyless.has(routeKey(request.method, request.routeOptions.url ?? ''));
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    try {
-      // An empty body with a JSON content type (clients set one on every request) is no body there.
-      if ((body as string).length === 0 && takesNoBody(request)) return done(null, undefined);
-      done(null, parseJsonBody(body as string, request.headers['content-type'], DEFAULT_JSON_LIMITS));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  // JSON Merge Patch (RFC 7396), which PATCH /v1/cases/:id applies to the subject: its own media type, on PATCH.
-  fastify.addContentTypeParser(MERGE_PATCH_TYPE, { parseAs: 'string' }, (request, body, done) => {
-    if (request.method !== 'PATCH') return done(new DomainError('UNSUPPORTED_MEDIA_TYPE', JSON_BODIES_ONLY));
-    try {
-      done(null, parseJsonBody(body as string, request.headers['content-type'], DEFAULT_JSON_LIMITS));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  // One JSON parser for application/json and for JSON Merge Patch (RFC 7396; PATCH /v1/cases/:id applies
+  // it to the subject), which is taken on PATCH only.
+  fastify.addContentTypeParser(
+    ['application/json', MERGE_PATCH_TYPE],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      const text = body as string;
+      if (
+        request.headers['content-type']?.toLowerCase().includes(MERGE_PATCH_TYPE) &&
+        request.method !== 'PATCH'
+      ) {
+        return done(new DomainError('UNSUPPORTED_MEDIA_TYPE', JSON_BODIES_ONLY));
+      }
+      try {
+        // An empty body with a JSON content type (clients set one on every request) is no body there.
+        if (text.length === 0 && takesNoBody(request)) return done(null, undefined);
+        done(null, parseJsonBody(text, request.headers['content-type'], DEFAULT_JSON_LIMITS));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
   // A JSON body's shape is counted as it arrives: too many keys or too deep is a 400 before the rest is read.
   // (A body whose Content-Length is over the route's limit is refused by Fastify unread: left alone.)
   fastify.addHook('preParsing', async (request, _reply, payload) =>
