@@ -708,8 +708,12 @@ async function main(): Promise<void> {
   const env = serviceEnv(target.url, port, {
     KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
     ...generateKeys(),
-    // The service's own pool setting, when the run is given one (A/B runs of the pool size).
-    ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
+    // The service's own pool and create-coalescing settings, when the run is given them (A/B runs).
+    ...Object.fromEntries(
+      ['DB_POOL_SIZE', 'CREATE_BATCH_IN_FLIGHT', 'CREATE_BATCH_MAX']
+        .filter((name) => process.env[name])
+        .map((name) => [name, process.env[name]]),
+    ),
   });
   const seedRates: number[] = [];
   try {

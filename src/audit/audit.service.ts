@@ -147,6 +147,55 @@ export async function resourceIdsOf(
   return byEvent;
 }
 
+/**
+ * An event's values in audit_append_v2's order (actor, role, action, resource type and id, outcome, request
+ * ids, details as JSON; the resource list apart), checked; with the session to confirm in the same statement
+ * when the request's principal came from the session cache unconfirmed (audit_append_for_session's first six).
+ */
+function eventOf(
+  ctx: RequestContext,
+  input: AuditEventInput,
+): { session: unknown[] | null; values: unknown[]; resourceIds: readonly string[]; confirm: () => void } {
+  const details = input.details ?? {};
+  checkDetails(input.action, details);
+  const resourceIds = input.resourceIds ?? [];
+  for (const id of resourceIds) {
+    if (typeof id !== 'string' || !RESOURCE_ID.test(id)) {
+      throw new AuditDetailsError(`a resource id of ${input.action} is not an id`);
+    }
+  }
+  const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
+  const check = ctx.actor?.sessionCheck;
+  const session = check !== undefined && !check.confirmed ? ctx.actor : null;
+  return {
+    session: session
+      ? [
+          session.sessionId,
+          session.id,
+          session.username,
+          session.role,
+          session.officeId,
+          session.approvedUntil,
+        ]
+      : null,
+    values: [
+      actor.id,
+      actor.role,
+      input.action,
+      input.resourceType ?? null,
+      input.resourceId ?? null,
+      input.outcome,
+      ctx.requestId,
+      ctx.clientRequestId ?? null,
+      JSON.stringify(details),
+    ],
+    resourceIds,
+    confirm: () => {
+      if (session && check) check.confirmed = true;
+    },
+  };
+}
+
 @Injectable()
 export class AuditService {
   private readonly attemptedUsernameKey: Buffer;
@@ -190,28 +239,10 @@ export class AuditService {
     first: number,
     otherwise?: DetailsWhen,
   ): AppendCall {
-    const details = input.details ?? {};
-    checkDetails(input.action, details);
+    const event = eventOf(ctx, input);
     if (otherwise) checkDetails(input.action, otherwise.details);
-    const resourceIds = input.resourceIds ?? [];
-    for (const id of resourceIds) {
-      if (typeof id !== 'string' || !RESOURCE_ID.test(id)) {
-        throw new AuditDetailsError(`a resource id of ${input.action} is not an id`);
-      }
-    }
-    const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
-    const check = ctx.actor?.sessionCheck;
-    const session = check !== undefined && !check.confirmed ? ctx.actor : null;
-    const sessionParams = session
-      ? [
-          session.sessionId,
-          session.id,
-          session.username,
-          session.role,
-          session.officeId,
-          session.approvedUntil,
-        ]
-      : [];
+    const session = event.session;
+    const sessionParams = session ?? [];
     const n = (i: number) => `$${first + sessionParams.length + i}`;
     const s = (i: number) => `$${first + i}`;
     // audit_append_v2 hashes exactly these columns (hash-chain.ts, contentV2) under the stripe's lock.
@@ -223,23 +254,67 @@ export class AuditService {
       : 'audit_append_v2(';
     return {
       sql: `${fn}${n(0)}::uuid, ${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ${n(4)}::text, ${n(5)}::text[], ${n(6)}::text, ${n(7)}::text, ${n(8)}::text, ${detailsSql})`,
-      confirm: () => {
-        if (session && check) check.confirmed = true;
-      },
+      confirm: event.confirm,
       params: [
         ...sessionParams,
-        actor.id,
-        actor.role,
-        input.action,
-        input.resourceType ?? null,
-        input.resourceId ?? null,
-        resourceIds,
-        input.outcome,
-        ctx.requestId,
-        ctx.clientRequestId ?? null,
-        JSON.stringify(details),
+        ...event.values.slice(0, 5),
+        event.resourceIds,
+        ...event.values.slice(5),
         ...(otherwise ? [JSON.stringify(otherwise.details)] : []),
       ],
+    };
+  }
+
+  /**
+   * appendCall() for many events, each of its own request (creates coalesced into one statement), in the
+   * given order: `source` is a FROM item with one row per event, alias `alias`, whose column `rid` is the
+   * event's resource id and `n` its place; `expr` is the append of that row's event (audit_append_v2, or
+   * audit_append_for_session where the request's session is still to be confirmed, which fails the whole
+   * statement if it is not valid). Evaluate `expr` exactly once per row of `source`, in a statement that
+   * fails as a whole if the write fails; `confirm()` once it succeeded. Events naming resourceIds are refused.
+   */
+  appendEachCall(
+    entries: readonly { ctx: RequestContext; input: AuditEventInput }[],
+    first: number,
+    alias: string,
+  ): AppendCall & { source: string } {
+    const columns: unknown[][] = Array.from({ length: 15 }, () => []);
+    const events = entries.map(({ ctx, input }) => eventOf(ctx, input));
+    for (const event of events) {
+      if (event.resourceIds.length > 0) {
+        throw new AuditDetailsError('an event of a coalesced statement names no resource list');
+      }
+      [...(event.session ?? [null, null, null, null, null, null]), ...event.values].forEach((value, i) =>
+        columns[i].push(value),
+      );
+    }
+    const p = (i: number, type: string) => `$${first + i}::${type}[]`;
+    const types = [
+      'uuid',
+      'uuid',
+      'text',
+      'text',
+      'uuid',
+      'text',
+      'uuid',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+    ];
+    const a = (name: string) => `${alias}.${name}`;
+    const event = `${a('a')}, ${a('r')}, ${a('act')}, ${a('rt')}, ${a('rid')}, '{}'::text[], ${a('o')}, ${a('req')}, ${a('creq')}, ${a('d')}::jsonb`;
+    return {
+      source: `unnest(${types.map((type, i) => p(i, type)).join(', ')}) WITH ORDINALITY AS ${alias}(sid, suid, sun, srole, soff, sappr, a, r, act, rt, rid, o, req, creq, d, n)`,
+      sql: `CASE WHEN ${a('sid')} IS NULL THEN audit_append_v2(${event}) ELSE audit_append_for_session(${a('sid')}, ${a('suid')}, ${a('sun')}, ${a('srole')}, ${a('soff')}, ${a('sappr')}, ${event}) END`,
+      params: columns,
+      confirm: () => {
+        for (const e of events) e.confirm();
+      },
     };
   }
 
@@ -259,20 +334,7 @@ export class AuditService {
     if (inputs.length === 0) return;
     const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const input of inputs) {
-      const details = input.details ?? {};
-      checkDetails(input.action, details);
-      const actor = input.actor ?? { id: ctx.actor?.id ?? null, role: ctx.actor?.role ?? null };
-      [
-        actor.id,
-        actor.role,
-        input.action,
-        input.resourceType ?? null,
-        input.resourceId ?? null,
-        input.outcome,
-        ctx.requestId,
-        ctx.clientRequestId ?? null,
-        JSON.stringify(details),
-      ].forEach((value, i) => columns[i].push(value));
+      eventOf(ctx, input).values.forEach((value, i) => columns[i].push(value));
     }
     // The same function as record(), called once per row in ordinal order within one statement.
     await em.query(

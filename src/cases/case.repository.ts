@@ -350,6 +350,63 @@ export class TransferredCases {
 
 export const transferredCases = (em: EntityManager): TransferredCases => new TransferredCases(em);
 
+/**
+ * ScopedCases.insertAudited for the new cases of many actors at once, in ONE statement (creates coalesced
+ * by CaseCreateService): each row in its own actor's office (never one taken from the input), returned
+ * with `columns` (and its id) together with its live same-office possible duplicates as insertAudited
+ * finds them, and one audit event per row from `append` (AuditService.appendEachCall, alias `e`, whose
+ * `rid` is the row's id), evaluated last. Atomic as a whole: every case exists if and only if its event
+ * does, and if any part fails nothing is written. As with concurrent statements, the duplicates are read in
+ * the statement's snapshot, which holds none of the new cases. Answers in the order of `entries`.
+ */
+export async function insertAuditedEach(
+  em: EntityManager,
+  entries: readonly { actor: Principal; values: NewCase }[],
+  columns: readonly CaseColumn[],
+  append: (first: number) => AuditedAppend & { source: string },
+): Promise<{ row: CaseRow; sameOffice: string[] }[]> {
+  if (entries.length === 0) return [];
+  if (entries.length > MAX_CASES_PER_INSERT) throw new RangeError('too many cases for one INSERT');
+  const inserted = insertColumns(em);
+  const returned: CaseColumn[] = columns.includes('id') ? [...columns] : ['id', ...columns];
+  const params: unknown[] = [];
+  const match: unknown[][] = [[], [], [], []];
+  for (const { actor, values } of entries) {
+    const scope = officeScope(actor);
+    if (scope.kind !== 'office') throw new Error('only office staff create cases');
+    params.push(scope.officeId);
+    for (const property of inserted.properties) params.push(values[property]);
+    [values.id, scope.officeId, values.pseudonym, values.phoneticKey].forEach((v, i) => match[i].push(v));
+  }
+  const m = params.length;
+  params.push(...match);
+  const audit = append(params.length + 1);
+  params.push(...audit.params);
+  const rows = (await em.query(
+    prepared(`WITH created AS (${insertSql(inserted.columns, entries.length)} RETURNING ${selectList(em, returned)}),
+          dupes AS MATERIALIZED (SELECT m.id, CASE WHEN m.p IS NULL THEN '{}'::text[] ELSE ARRAY(
+              SELECT d.id::text FROM cases d
+               WHERE d.office_id = m.o AND d.erased_at IS NULL AND (d.pseudonym = m.p OR d.phonetic_key = m.f)
+               ORDER BY d.created_at, d.id LIMIT 100) END AS ids
+            FROM created JOIN unnest($${m + 1}::uuid[], $${m + 2}::uuid[], $${m + 3}::bpchar[], $${m + 4}::int[])
+                 AS m(id, o, p, f) ON m.id = created."id"),
+          audited AS MATERIALIZED (SELECT count(${audit.sql}) AS n
+            FROM (SELECT e.* FROM ${audit.source} JOIN dupes ON dupes.id::text = e.rid ORDER BY e.n) e)
+     SELECT created.*, dupes.ids AS "${SAME_OFFICE}"
+       FROM created JOIN dupes ON dupes.id = created."id" CROSS JOIN audited`),
+    params,
+  )) as (CaseRow & { [SAME_OFFICE]: string[] })[];
+  if (rows.length !== entries.length) throw new Error('the audited insert did not return every row');
+  audit.confirm();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return entries.map(({ values }) => {
+    const found = byId.get(values.id);
+    if (found === undefined) throw new Error('the audited insert did not return a row');
+    const { [SAME_OFFICE]: sameOffice, ...row } = found;
+    return { row: row as CaseRow, sameOffice };
+  });
+}
+
 /** The column of insertAudited's answer that holds the duplicates (no case property has this name). */
 const SAME_OFFICE = '__sameOffice';
 

@@ -1,4 +1,4 @@
-import { databaseUnavailability } from './database-errors.js';
+import { databaseUnavailability, isStatementRefused } from './database-errors.js';
 
 const errno = (code: string, syscall: string) =>
   Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
@@ -32,5 +32,31 @@ describe('databaseUnavailability', () => {
     ['a plain error', new Error('something else')],
   ])('%s is not', (_name, error) => {
     expect(databaseUnavailability(error)).toBeNull();
+  });
+});
+
+describe('isStatementRefused', () => {
+  const wrapped = (driverError: unknown) => Object.assign(new Error('query failed'), { driverError });
+  it.each([
+    ['a check violation', Object.assign(new Error('violates check constraint'), { code: '23514' })],
+    [
+      'a rejected session, wrapped by TypeORM',
+      wrapped(Object.assign(new Error('no longer valid'), { code: 'CT401' })),
+    ],
+    ['a data error', wrapped(Object.assign(new Error('invalid input syntax'), { code: '22P02' }))],
+  ])('%s: the statement was refused, its parts may be tried apart', (_name, error) => {
+    expect(isStatementRefused(error)).toBe(true);
+  });
+
+  it.each([
+    ['a lost connection (the commit may have happened)', wrapped(errno('ECONNRESET', 'read'))],
+    ["the client's own read timeout", new Error('Query read timeout')],
+    ['statement_timeout', Object.assign(new Error('canceling statement'), { code: '57014' })],
+    ['an administrator shutdown', wrapped(Object.assign(new Error('terminating'), { code: '57P01' }))],
+    ['an error of our own code (no SQLSTATE)', new Error('the audited insert did not return every row')],
+    ['an errno that is not a SQLSTATE', errno('ENOENT', 'open')],
+    ['an errno of five capitals', errno('EBUSY', 'write')],
+  ])('%s is not', (_name, error) => {
+    expect(isStatementRefused(error)).toBe(false);
   });
 });

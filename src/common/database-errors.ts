@@ -107,3 +107,20 @@ export function isSessionRejected(error: unknown): boolean {
   const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
   return code === SESSION_REJECTED_SQLSTATE || driverError?.code === SESSION_REJECTED_SQLSTATE;
 }
+
+/**
+ * Whether PostgreSQL refused the statement itself (an error with a SQLSTATE: a constraint, a data error,
+ * a rejected session), so that nothing of it took effect and its parts may be tried again apart. Not when
+ * the database could not serve (databaseUnavailability): then the outcome may be unknown (a commit whose
+ * answer was lost) or the same for every part.
+ */
+export function isStatementRefused(error: unknown): boolean {
+  if (databaseUnavailability(error) !== null) return false;
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth += 1) {
+    const { code, driverError } = e as { code?: unknown; driverError?: unknown };
+    // A SQLSTATE is five digits or capitals; an errno such as EPIPE or EBUSY looks like one and is not.
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^E[A-Z]{4}$/.test(code)) return true;
+    e = driverError;
+  }
+  return false;
+}

@@ -85,6 +85,15 @@ export const envSchema = z.object({
   DB_POOL_IDLE_TIMEOUT_MS: int(0, 86_400_000, 0),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
+  /**
+   * Creates without an Idempotency-Key run as at most this many statements at once; creates that arrive
+   * while all are running are written together as one statement (each with its own audit event) when one
+   * ends, at most CREATE_BATCH_MAX in one. A lone create never waits. CREATE_BATCH_MAX=1 turns the
+   * coalescing off. bench/README.md has the measurements behind the defaults (2 cores: 1 in flight served
+   * the most, 8 the fewest; 2 keeps a second lane should one statement stall).
+   */
+  CREATE_BATCH_IN_FLIGHT: int(1, 64, 2),
+  CREATE_BATCH_MAX: int(1, 1000, 32),
 
   /** Two-person rule for accounts with access to identity; unset: on in production, off otherwise. */
   TWO_PERSON_RULE: z

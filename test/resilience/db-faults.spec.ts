@@ -20,6 +20,11 @@ describe('database faults (resilience)', () => {
     return client;
   };
   const dbName = () => new URL(t.databaseUrl).pathname.slice(1);
+  const expectChainIntact = async () => {
+    const verify = await t.http().get('/v1/audit/verify').set('Authorization', `Bearer ${auditor.token}`);
+    expect(verify.status).toBe(200);
+    expect(verify.body.ok).toBe(true);
+  };
 
   beforeAll(async () => {
     cluster = await startOwnCluster();
@@ -130,9 +135,62 @@ describe('database faults (resilience)', () => {
     } finally {
       await db.end();
     }
-    const verify = await t.http().get('/v1/audit/verify').set('Authorization', `Bearer ${auditor.token}`);
-    expect(verify.status).toBe(200);
-    expect(verify.body.ok).toBe(true);
+    await expectChainIntact();
+  }, 60_000);
+
+  it('backend kills during coalesced creates (no Idempotency-Key): every acknowledged case stored, no orphans either way', async () => {
+    const author = await createUser(t, admin, 'caseworker', caseworker.officeId);
+    const acknowledged: string[] = [];
+    let chaos = true;
+    const killer = (async () => {
+      while (chaos) {
+        await terminateBackends(cluster.adminUrl, dbName()).catch(() => 0);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, worker) => {
+        for (let i = 0; i < 8; i++) {
+          const res = await t
+            .http()
+            .post('/v1/cases')
+            .set('Authorization', `Bearer ${author.token}`)
+            .send(exampleCase({ narrative: `coalesced ${worker}-${i}` }));
+          if (res.status === 201) acknowledged.push((res.body as { id: string }).id);
+          else {
+            expect(res.status).toBe(503);
+            expect(res.headers['retry-after']).toBeDefined();
+          }
+        }
+      }),
+    );
+    chaos = false;
+    await killer;
+
+    const db = await superuser();
+    try {
+      const { rows } = await db.query<{ id: string; statement: string }>(
+        `SELECT id, xmin::text AS statement FROM cases WHERE created_by = $1`,
+        [author.id],
+      );
+      const stored = new Set(rows.map((row) => row.id));
+      process.stdout.write(
+        `db-faults: ${acknowledged.length} of 128 coalesced creates acknowledged, ${stored.size} stored, in ${
+          new Set(rows.map((row) => row.statement)).size
+        } statements\n`,
+      );
+      for (const id of acknowledged) expect(stored.has(id)).toBe(true);
+      const { rows: events } = await db.query<{ resource_id: string; n: number }>(
+        `SELECT resource_id, count(*)::int AS n FROM audit_events
+          WHERE action = 'case.create' AND outcome = 'allowed' AND actor_id = $1 GROUP BY resource_id`,
+        [author.id],
+      );
+      expect(events.every((e) => e.n === 1)).toBe(true);
+      expect(new Set(events.map((e) => e.resource_id))).toEqual(stored);
+    } finally {
+      await db.end();
+    }
+    await expectChainIntact();
   }, 60_000);
 
   it('pool exhaustion and stuck statements: 503 with Retry-After (never 500, never 401), /health stays fast', async () => {

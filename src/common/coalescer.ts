@@ -1,0 +1,114 @@
+/**
+ * Request coalescing: items submitted while `maxInFlight` batches are already running wait, and the
+ * next free slot takes all that wait (up to `maxBatch`) as ONE batch. No timer: an idle coalescer runs an
+ * item at once, alone, so a lone request waits for nothing; under load, what would have been many round
+ * trips (and many commits) becomes a few.
+ *
+ * Each item settles exactly once, with its own outcome:
+ * - a batch of one is `runOne(item)`;
+ * - a batch of many is `runBatch(items)`, one result per item in order; if it fails with an error for which
+ *   `retryAlone(error)` holds (the batch as a whole was refused, so none of it took effect), each item is
+ *   run again alone (`runOne`), so one bad item fails only itself; otherwise every item of the batch fails
+ *   with that error (as each would have, alone); a batch that succeeded is never run again.
+ * Pure: no Nest, no I/O.
+ */
+export interface CoalescerOptions {
+  name: string;
+  maxInFlight: number;
+  maxBatch: number;
+}
+
+export interface CoalescerWork<I, O> {
+  runOne: (item: I) => Promise<O>;
+  runBatch: (items: readonly I[]) => Promise<readonly O[]>;
+  retryAlone: (error: unknown) => boolean;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (reason: unknown) => void;
+}
+
+export class Coalescer<I, O> {
+  private inFlight = 0;
+  private readonly waiting: Waiting<I, O>[] = [];
+  private batches = 0;
+  private coalesced = 0;
+
+  constructor(
+    private readonly work: CoalescerWork<I, O>,
+    private readonly options: CoalescerOptions,
+  ) {
+    for (const key of ['maxInFlight', 'maxBatch'] as const) {
+      if (!Number.isInteger(options[key]) || options[key] < 1) {
+        throw new RangeError(`${options.name}: ${key} must be a positive integer`);
+      }
+    }
+  }
+
+  /** Batches started, and items that went in a batch of more than one. */
+  get stats(): { batches: number; coalesced: number; inFlight: number; waiting: number } {
+    return {
+      batches: this.batches,
+      coalesced: this.coalesced,
+      inFlight: this.inFlight,
+      waiting: this.waiting.length,
+    };
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.options.maxBatch);
+      this.inFlight += 1;
+      this.batches += 1;
+      if (batch.length > 1) this.coalesced += batch.length;
+      void this.run(batch).finally(() => {
+        this.inFlight -= 1;
+        this.drain();
+      });
+    }
+  }
+
+  private async run(batch: Waiting<I, O>[]): Promise<void> {
+    if (batch.length === 1) {
+      await this.alone(batch[0]);
+      return;
+    }
+    let results: readonly O[];
+    try {
+      results = await this.work.runBatch(batch.map((w) => w.item));
+    } catch (error) {
+      if (this.work.retryAlone(error)) {
+        await Promise.all(batch.map((w) => this.alone(w)));
+      } else {
+        for (const w of batch) w.reject(error);
+      }
+      return;
+    }
+    if (results.length !== batch.length) {
+      // The batch took effect, but its answer cannot be shared out: never run it again.
+      const error = new Error(
+        `${this.options.name}: a batch of ${batch.length} gave ${results.length} results`,
+      );
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(results[i]));
+  }
+
+  private async alone(w: Waiting<I, O>): Promise<void> {
+    try {
+      w.resolve(await this.work.runOne(w.item));
+    } catch (error) {
+      w.reject(error);
+    }
+  }
+}
