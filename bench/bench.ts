@@ -701,6 +701,11 @@ async function aggregates(
   }
 }
 
+/** The service's settings a run may be given (A/B runs), passed on to it and named in the results. */
+const SERVICE_SETTINGS = ['DB_POOL_SIZE', 'COALESCE_IN_FLIGHT', 'COALESCE_MAX'].filter(
+  (name) => process.env[name],
+);
+
 async function main(): Promise<void> {
   const started = performance.now();
   const target = await database();
@@ -709,11 +714,7 @@ async function main(): Promise<void> {
     KEYS_FILE: path.join(os.tmpdir(), `ctr-bench-keys-${process.pid}.json`),
     ...generateKeys(),
     // The service's own pool and create-coalescing settings, when the run is given them (A/B runs).
-    ...Object.fromEntries(
-      ['DB_POOL_SIZE', 'CREATE_BATCH_IN_FLIGHT', 'CREATE_BATCH_MAX']
-        .filter((name) => process.env[name])
-        .map((name) => [name, process.env[name]]),
-    ),
+    ...Object.fromEntries(SERVICE_SETTINGS.map((name) => [name, process.env[name]])),
   });
   const seedRates: number[] = [];
   try {
@@ -976,7 +977,7 @@ function write(finished = true): void {
   const lines = [
     `# Benchmark ${date} (${meta.mode})`,
     '',
-    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench; the database reached through ${String(extras.databaseTransport ?? '--database-url')}. Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
+    `${meta.cpus} CPUs, Node ${meta.node}, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${SECONDS} s per load, ${PAIRS} raw-then-API pair(s) per row (medians; the ratios are medians of each pair's own); HTTP load from ${String(extras.httpLoadGenerator ?? '–')}, raw from pgbench; the database reached through ${String(extras.databaseTransport ?? '--database-url')}. Produced by \`${SERVICE_SETTINGS.map((name) => `${name}=${process.env[name]} `).join('')}npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
     '| path | cases | clients | API /s | API p50 ms | API p99 ms | raw /s | raw p50 ms | raw p99 ms | ratio | p99 ratio | CPU ms/req service + pg (raw pg) | event loop ms/req: ran, waited (preemptions) | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -266,55 +266,54 @@ export class AuditService {
   }
 
   /**
-   * appendCall() for many events, each of its own request (creates coalesced into one statement), in the
+   * appendCall() for many events, each of its own request (requests coalesced into one statement), in the
    * given order: `source` is a FROM item with one row per event, alias `alias`, whose column `rid` is the
-   * event's resource id and `n` its place; `expr` is the append of that row's event (audit_append_v2, or
-   * audit_append_for_session where the request's session is still to be confirmed, which fails the whole
-   * statement if it is not valid). Evaluate `expr` exactly once per row of `source`, in a statement that
-   * fails as a whole if the write fails; `confirm()` once it succeeded. Events naming resourceIds are refused.
+   * event's resource id and `n` its place (1, 2, …); `sql` is the append of that row's event
+   * (audit_append_v2, or audit_append_for_session where the request's session is still to be confirmed,
+   * which fails the whole statement if it is not valid). Evaluate `sql` at most once per row of `source`, in
+   * a statement that fails as a whole if the write fails. `when` (fixed SQL over the statement's row) picks
+   * an entry's `otherwise` details instead of its input's, as appendCall's DetailsWhen does. Once the
+   * statement succeeded: `confirmEach(i)` for each entry whose append it evaluated, or `confirm()` if all.
+   * Events naming resourceIds are refused.
    */
   appendEachCall(
-    entries: readonly { ctx: RequestContext; input: AuditEventInput }[],
+    entries: readonly { ctx: RequestContext; input: AuditEventInput; otherwise?: AuditDetails }[],
     first: number,
     alias: string,
-  ): AppendCall & { source: string } {
-    const columns: unknown[][] = Array.from({ length: 15 }, () => []);
-    const events = entries.map(({ ctx, input }) => eventOf(ctx, input));
-    for (const event of events) {
+    when?: string,
+  ): AppendCall & { source: string; confirmEach: (index: number) => void } {
+    const columns: unknown[][] = Array.from({ length: 16 }, () => []);
+    const events = entries.map(({ ctx, input, otherwise }) => {
+      const event = eventOf(ctx, input);
       if (event.resourceIds.length > 0) {
         throw new AuditDetailsError('an event of a coalesced statement names no resource list');
       }
-      [...(event.session ?? [null, null, null, null, null, null]), ...event.values].forEach((value, i) =>
-        columns[i].push(value),
-      );
-    }
+      if (otherwise) checkDetails(input.action, otherwise);
+      [
+        ...(event.session ?? [null, null, null, null, null, null]),
+        ...event.values,
+        otherwise ? JSON.stringify(otherwise) : null,
+      ].forEach((value, i) => columns[i].push(value));
+      return event;
+    });
     const p = (i: number, type: string) => `$${first + i}::${type}[]`;
-    const types = [
-      'uuid',
-      'uuid',
-      'text',
-      'text',
-      'uuid',
-      'text',
-      'uuid',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-    ];
+    const types = ['uuid', 'uuid', 'text', 'text', 'uuid', 'text'].concat(
+      ['uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+      ['text'],
+    );
     const a = (name: string) => `${alias}.${name}`;
-    const event = `${a('a')}, ${a('r')}, ${a('act')}, ${a('rt')}, ${a('rid')}, '{}'::text[], ${a('o')}, ${a('req')}, ${a('creq')}, ${a('d')}::jsonb`;
+    const details = when
+      ? `CASE WHEN ${when} THEN ${a('d2')}::jsonb ELSE ${a('d')}::jsonb END`
+      : `${a('d')}::jsonb`;
+    const event = `${a('a')}, ${a('r')}, ${a('act')}, ${a('rt')}, ${a('rid')}, '{}'::text[], ${a('o')}, ${a('req')}, ${a('creq')}, ${details}`;
     return {
-      source: `unnest(${types.map((type, i) => p(i, type)).join(', ')}) WITH ORDINALITY AS ${alias}(sid, suid, sun, srole, soff, sappr, a, r, act, rt, rid, o, req, creq, d, n)`,
+      source: `unnest(${types.map((type, i) => p(i, type)).join(', ')}) WITH ORDINALITY AS ${alias}(sid, suid, sun, srole, soff, sappr, a, r, act, rt, rid, o, req, creq, d, d2, n)`,
       sql: `CASE WHEN ${a('sid')} IS NULL THEN audit_append_v2(${event}) ELSE audit_append_for_session(${a('sid')}, ${a('suid')}, ${a('sun')}, ${a('srole')}, ${a('soff')}, ${a('sappr')}, ${event}) END`,
       params: columns,
       confirm: () => {
         for (const e of events) e.confirm();
       },
+      confirmEach: (index) => events[index].confirm(),
     };
   }
 

@@ -103,7 +103,7 @@ export class CaseCreateService {
   /**
    * A create without an Idempotency-Key (the common case, and bulk ingest): the row, its same-office
    * duplicates and its audit event in one statement (ScopedCases.insertAudited), the same answer as above.
-   * Under load, creates that arrive while CREATE_BATCH_IN_FLIGHT such statements run are written together
+   * Under load, creates that arrive while COALESCE_IN_FLIGHT such statements run are written together
    * in one statement (insertAuditedEach: still a row, its duplicates and its own event each, atomic as a
    * whole); if PostgreSQL refuses that statement, each is written again alone, so a create fails only for
    * its own fault.
@@ -155,8 +155,8 @@ export class CaseCreateService {
         },
         {
           name: 'case.create',
-          maxInFlight: this.config.env.CREATE_BATCH_IN_FLIGHT,
-          maxBatch: this.config.env.CREATE_BATCH_MAX,
+          maxInFlight: this.config.env.COALESCE_IN_FLIGHT,
+          maxBatch: this.config.env.COALESCE_MAX,
         },
       );
       this.batches.set(key, batches);

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditAction, AuditDetails } from '../audit/audit-actions.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
+import { Coalescer } from '../common/coalescer.js';
+import { isStatementRefused } from '../common/database-errors.js';
 import type { AuthenticatedPrincipal, RequestContext } from '../common/request-context.js';
+import { AppConfig } from '../config/app-config.js';
 import { needsDecryption } from '../policy/index.js';
 import { CaseCryptoService } from './case-crypto.service.js';
 import { CaseDenied, caseNotFound } from './case-transaction.service.js';
-import { scopedCases } from './case.repository.js';
+import { findAuditedEach, scopedCases } from './case.repository.js';
 import {
   caseView,
   columnsFor,
@@ -35,6 +38,34 @@ export interface CaseAnswer<X> {
   details?: (view: CaseView, row: CaseRow) => AuditDetails;
 }
 
+/** A read of one case, as it waits to be answered (alone, or coalesced with others). */
+interface PendingRead {
+  ctx: RequestContext;
+  actor: AuthenticatedPrincipal;
+  id: string;
+}
+
+/** The read's audit event, and its details should the case turn out to be erased (fewer fields). */
+function readEvent(
+  actor: AuthenticatedPrincipal,
+  action: AuditAction,
+  id: string,
+): { input: AuditEventInput; otherwise: AuditDetails } {
+  return {
+    input: {
+      action,
+      outcome: 'allowed',
+      resourceType: 'case',
+      resourceId: id,
+      details: { fields: [...viewFields(actor.role, false)] },
+    },
+    otherwise: { fields: [...viewFields(actor.role, true)] },
+  };
+}
+
+/** Which row's details are the erased case's: fixed SQL over the statement's row. */
+const FOUND_ERASED = 'found."erasedAt" IS NOT NULL';
+
 /**
  * Reading cases for an actor: loading through the office scope, opening (decrypting) only what the role
  * may read, the view of the visibility policy, and the one "respond" tail that every use case answering
@@ -42,9 +73,14 @@ export interface CaseAnswer<X> {
  */
 @Injectable()
 export class CaseReader {
+  /** By action and role (the columns read and the details recorded depend on them). */
+  private readonly reads = new Map<string, Coalescer<PendingRead, CaseRow | null>>();
+
   constructor(
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -83,7 +119,9 @@ export class CaseReader {
    * Case `id` as `actor` may see it, with the answer's audit event (listing the view's fields), in ONE
    * statement (ScopedCases.findAudited): for CaseTransaction.runOneStatement. A case out of scope is the
    * same CaseDenied as load()'s, its denial audited by the caller after this statement (which appended
-   * nothing).
+   * nothing). Under load, reads that arrive while COALESCE_IN_FLIGHT such statements run are answered
+   * together by one statement (findAuditedEach: each its own row, scope and event); a statement PostgreSQL
+   * refuses (a session that ended) is run again read by read.
    */
   async readAudited(
     em: EntityManager,
@@ -92,24 +130,54 @@ export class CaseReader {
     action: AuditAction,
     id: string,
   ): Promise<VersionedCase> {
-    const cases = scopedCases(em, actor);
-    const event = { action, outcome: 'allowed', resourceType: 'case', resourceId: id } as const;
-    const row = await cases.findAudited(id, this.columns(actor), (first) =>
-      this.audit.appendCall(
-        ctx,
-        { ...event, details: { fields: [...viewFields(actor.role, false)] } },
-        first,
-        {
-          when: 'found."erasedAt" IS NOT NULL',
-          details: { fields: [...viewFields(actor.role, true)] },
-        },
-      ),
-    );
+    const row = await this.readsOf(action, actor).submit({ ctx, actor, id });
     if (row === null) {
-      const exists = await cases.existsInAnyOffice(id);
+      const exists = await scopedCases(em, actor).existsInAnyOffice(id);
       throw new CaseDenied(caseNotFound(), { reason: exists ? 'office_scope' : 'not_found' });
     }
     return { view: this.view(actor, row), version: row.version };
+  }
+
+  private readsOf(
+    action: AuditAction,
+    actor: AuthenticatedPrincipal,
+  ): Coalescer<PendingRead, CaseRow | null> {
+    const key = `${action}|${actor.role}`;
+    let reads = this.reads.get(key);
+    if (reads === undefined) {
+      const em = this.dataSource.manager;
+      const columns = this.columns(actor);
+      reads = new Coalescer<PendingRead, CaseRow | null>(
+        {
+          runOne: (read) => {
+            const event = readEvent(read.actor, action, read.id);
+            return scopedCases(em, read.actor).findAudited(read.id, columns, (first) =>
+              this.audit.appendCall(read.ctx, event.input, first, {
+                when: FOUND_ERASED,
+                details: event.otherwise,
+              }),
+            );
+          },
+          runBatch: (items) =>
+            findAuditedEach(em, items, columns, (first) =>
+              this.audit.appendEachCall(
+                items.map((read) => ({ ctx: read.ctx, ...readEvent(read.actor, action, read.id) })),
+                first,
+                'e',
+                FOUND_ERASED,
+              ),
+            ),
+          retryAlone: isStatementRefused,
+        },
+        {
+          name: action,
+          maxInFlight: this.config.env.COALESCE_IN_FLIGHT,
+          maxBatch: this.config.env.COALESCE_MAX,
+        },
+      );
+      this.reads.set(key, reads);
+    }
+    return reads;
   }
 
   /**

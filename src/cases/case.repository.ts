@@ -52,6 +52,14 @@ export interface DuplicateMatch {
 
 export type CaseChanges = QueryDeepPartialEntity<CaseEntity>;
 
+/** The appends of many requests' events for one statement (AuditService.appendEachCall's shape). */
+export interface AuditedAppendEach extends AuditedAppend {
+  /** A FROM item with one row per event, alias `e`: `rid` its resource id, `n` its place (1, 2, …). */
+  source: string;
+  /** Called for each entry whose append the statement evaluated, once it succeeded. */
+  confirmEach: (index: number) => void;
+}
+
 /** An audit append for a statement of this repository (AuditService.appendCall's shape). */
 export interface AuditedAppend {
   sql: string;
@@ -363,7 +371,7 @@ export async function insertAuditedEach(
   em: EntityManager,
   entries: readonly { actor: Principal; values: NewCase }[],
   columns: readonly CaseColumn[],
-  append: (first: number) => AuditedAppend & { source: string },
+  append: (first: number) => AuditedAppendEach,
 ): Promise<{ row: CaseRow; sameOffice: string[] }[]> {
   if (entries.length === 0) return [];
   if (entries.length > MAX_CASES_PER_INSERT) throw new RangeError('too many cases for one INSERT');
@@ -406,6 +414,49 @@ export async function insertAuditedEach(
     return { row: row as CaseRow, sameOffice };
   });
 }
+
+/**
+ * ScopedCases.findAudited for the reads of many actors at once, in ONE statement (reads coalesced by
+ * CaseReader): entry i's case if it is in its actor's scope, with `columns`, else null; and for each case
+ * found, and only for those, the read's audit event from `append` (AuditService.appendEachCall, alias `e`,
+ * entry i its row n = i + 1; `found."property"` names the row's columns), all in the same snapshot.
+ * `confirmEach(i)` is called for each entry found. Answers in the order of `entries`.
+ */
+export async function findAuditedEach(
+  em: EntityManager,
+  entries: readonly { actor: Principal; id: string }[],
+  columns: readonly CaseColumn[],
+  append: (first: number) => AuditedAppendEach,
+): Promise<(CaseRow | null)[]> {
+  const wanted: unknown[][] = [[], [], []];
+  for (const { actor, id } of entries) {
+    const scope = officeScope(actor);
+    // 'none' matches no office: such an entry finds nothing and appends nothing, as findAudited.
+    const office = scope.kind === 'office' ? scope.officeId : null;
+    [id, office, scope.kind === 'all'].forEach((v, i) => wanted[i].push(v));
+  }
+  const audit = append(wanted.length + 1);
+  const rows = (await em.query(
+    prepared(`WITH found AS MATERIALIZED (
+            SELECT q.n AS "${ORDINAL}", ${selectList(em, columns)}
+              FROM unnest($1::uuid[], $2::uuid[], $3::bool[]) WITH ORDINALITY AS q(id, office, everywhere, n)
+              JOIN cases ${ALIAS} ON ${ALIAS}.id = q.id AND (q.everywhere OR ${ALIAS}.office_id = q.office)),
+          audited AS MATERIALIZED (SELECT count(${audit.sql}) AS n
+            FROM ${audit.source} JOIN found ON found."${ORDINAL}" = e.n)
+     SELECT found.* FROM found CROSS JOIN audited`),
+    [...wanted, ...audit.params],
+  )) as (CaseRow & { [ORDINAL]: string })[];
+  const answers: (CaseRow | null)[] = entries.map(() => null);
+  for (const { [ORDINAL]: n, ...row } of rows) {
+    const index = Number(n) - 1;
+    answers[index] = row as CaseRow;
+    audit.confirmEach(index);
+  }
+  return answers;
+}
+
+/** The column of findAuditedEach's rows that holds the entry's place (no case property has this name). */
+const ORDINAL = '__n';
 
 /** The column of insertAudited's answer that holds the duplicates (no case property has this name). */
 const SAME_OFFICE = '__sameOffice';

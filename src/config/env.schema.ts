@@ -86,14 +86,15 @@ export const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
   /**
-   * Creates without an Idempotency-Key run as at most this many statements at once; creates that arrive
-   * while all are running are written together as one statement (each with its own audit event) when one
-   * ends, at most CREATE_BATCH_MAX in one. A lone create never waits. CREATE_BATCH_MAX=1 turns the
-   * coalescing off. bench/README.md has the measurements behind the defaults (2 cores: 1 in flight served
-   * the most, 8 the fewest; 2 keeps a second lane should one statement stall).
+   * Request coalescing, per path (creates without an Idempotency-Key; reads of one case): at most this many
+   * statements of the path run at once; the requests that arrive while all are running are served together
+   * by one statement (each with its own audit event) when one ends, at most COALESCE_MAX in one. A lone
+   * request never waits. COALESCE_MAX=1 turns the coalescing off. bench/README.md has the measurements
+   * behind the defaults (2 cores: 1 in flight served the most creates, 8 the fewest; 2 keeps a second lane
+   * should one statement stall).
    */
-  CREATE_BATCH_IN_FLIGHT: int(1, 64, 2),
-  CREATE_BATCH_MAX: int(1, 1000, 32),
+  COALESCE_IN_FLIGHT: int(1, 64, 2),
+  COALESCE_MAX: int(1, 1000, 32),
 
   /** Two-person rule for accounts with access to identity; unset: on in production, off otherwise. */
   TWO_PERSON_RULE: z
