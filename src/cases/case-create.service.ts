@@ -30,7 +30,6 @@ interface PendingCreate {
   ctx: RequestContext;
   actor: AuthenticatedPrincipal;
   values: NewCase;
-  columns: readonly CaseColumn[];
 }
 
 interface Written {
@@ -119,7 +118,7 @@ export class CaseCreateService {
         .columns(actor, CREATE_EXTRA_COLUMNS)
         .filter((column) => !SEALED_COLUMNS.has(column));
       const values = newCaseRow(this.crypto, actor, id, input);
-      const { row, sameOffice } = await this.batchesFor(columns).submit({ ctx, actor, values, columns });
+      const { row, sameOffice } = await this.batchesFor(columns).submit({ ctx, actor, values });
       // The plaintext just sealed, rather than decrypting the row's own ciphertext back (as a read would).
       const opened = needsDecryption(actor.role)
         ? { subject: toSubject(input.subject), narrative: input.narrative ?? null }
@@ -139,8 +138,8 @@ export class CaseCreateService {
       const em = this.dataSource.manager;
       batches = new Coalescer<PendingCreate, Written>(
         {
-          runOne: ({ ctx, actor, values, columns: answered }) =>
-            scopedCases(em, actor).insertAudited(values, answered, (first) =>
+          runOne: ({ ctx, actor, values }) =>
+            scopedCases(em, actor).insertAudited(values, columns, (first) =>
               this.audit.appendCall(ctx, createdEvent(values.id), first),
             ),
           runBatch: (items) =>
@@ -157,6 +156,8 @@ export class CaseCreateService {
           name: 'case.create',
           maxInFlight: this.config.env.COALESCE_IN_FLIGHT,
           maxBatch: this.config.env.COALESCE_MAX,
+          // No longer than a request would wait for a pool connection (then 503, as that would be).
+          maxWaitMs: this.config.env.DB_CONNECT_TIMEOUT_MS,
         },
       );
       this.batches.set(key, batches);

@@ -173,6 +173,8 @@ export class CaseReader {
           name: action,
           maxInFlight: this.config.env.COALESCE_IN_FLIGHT,
           maxBatch: this.config.env.COALESCE_MAX,
+          // No longer than a request would wait for a pool connection (then 503, as that would be).
+          maxWaitMs: this.config.env.DB_CONNECT_TIMEOUT_MS,
         },
       );
       this.reads.set(key, reads);

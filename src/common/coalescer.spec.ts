@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Coalescer } from './coalescer.js';
+import { Coalescer, CoalescerWaitTimeout } from './coalescer.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -67,7 +67,7 @@ describe('Coalescer', () => {
         fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }),
         async (maxInFlight, maxBatch, gaps) => {
           const r = recorder();
-          const c = new Coalescer(r.work, { name: 't', maxInFlight, maxBatch });
+          const c = new Coalescer(r.work, { name: 't', maxInFlight, maxBatch, maxWaitMs: 60_000 });
           const promises: Promise<number>[] = [];
           for (const [i, gap] of gaps.entries()) {
             for (let t = 0; t < gap; t++) await tick();
@@ -90,7 +90,7 @@ describe('Coalescer', () => {
 
   it('runs a lone item at once and alone: no waiting for company', async () => {
     const r = recorder();
-    const c = new Coalescer(r.work, { name: 't', maxInFlight: 2, maxBatch: 32 });
+    const c = new Coalescer(r.work, { name: 't', maxInFlight: 2, maxBatch: 32, maxWaitMs: 60_000 });
     const p = c.submit(7);
     expect(c.stats).toMatchObject({ inFlight: 1, waiting: 0 });
     await expect(p).resolves.toBe(70);
@@ -99,7 +99,7 @@ describe('Coalescer', () => {
 
   it('batches what arrives while every slot is busy, in arrival order', async () => {
     const r = recorder();
-    const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 3 });
+    const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 3, maxWaitMs: 60_000 });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => c.submit(n)));
     expect(results).toEqual([10, 20, 30, 40, 50, 60]);
     expect(r.calls).toEqual([
@@ -117,7 +117,7 @@ describe('Coalescer', () => {
           failBatchWith: (items) => (items.some((n) => bad[n]) ? new Refused('batch') : null),
           failOne: (n) => bad[n],
         });
-        const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 4 });
+        const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 4, maxWaitMs: 60_000 });
         const outcomes = await settle(bad.map((_, i) => c.submit(i)));
         outcomes.forEach((outcome, i) => {
           if (bad[i]) expect(outcome).toMatchObject({ ok: false, error: new Refused(`item ${i}`) });
@@ -130,7 +130,7 @@ describe('Coalescer', () => {
   it('fails every item of a batch with an error that is not a refusal, and never runs them again', async () => {
     const outage = new Error('connection terminated');
     const r = recorder({ failBatchWith: (items) => (items.length > 1 ? outage : null) });
-    const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 8 });
+    const c = new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 8, maxWaitMs: 60_000 });
     const outcomes = await settle([1, 2, 3, 4].map((n) => c.submit(n)));
     expect(outcomes).toEqual([
       { ok: true, value: 10 },
@@ -160,7 +160,7 @@ describe('Coalescer', () => {
         },
         retryAlone: () => true,
       },
-      { name: 't', maxInFlight: 1, maxBatch: 8 },
+      { name: 't', maxInFlight: 1, maxBatch: 8, maxWaitMs: 60_000 },
     );
     const outcomes = await settle([1, 2, 3].map((n) => c.submit(n)));
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, false]);
@@ -169,7 +169,48 @@ describe('Coalescer', () => {
 
   it('refuses options that would never run anything', () => {
     const r = recorder();
-    expect(() => new Coalescer(r.work, { name: 't', maxInFlight: 0, maxBatch: 1 })).toThrow(/maxInFlight/);
-    expect(() => new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 1.5 })).toThrow(/maxBatch/);
+    expect(() => new Coalescer(r.work, { name: 't', maxInFlight: 0, maxBatch: 1, maxWaitMs: 1 })).toThrow(
+      /maxInFlight/,
+    );
+    expect(() => new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 1.5, maxWaitMs: 1 })).toThrow(
+      /maxBatch/,
+    );
+    expect(() => new Coalescer(r.work, { name: 't', maxInFlight: 1, maxBatch: 1, maxWaitMs: 0 })).toThrow(
+      /maxWaitMs/,
+    );
+  });
+
+  it('fails what waited maxWaitMs for a slot, never running it, and serves the rest', async () => {
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    const ran: number[][] = [];
+    const c = new Coalescer<number, number>(
+      {
+        runOne: async (n) => {
+          ran.push([n]);
+          if (n === 0) await stalled;
+          return n;
+        },
+        runBatch: async (items) => {
+          ran.push([...items]);
+          return items.map((n) => n);
+        },
+        retryAlone: () => true,
+      },
+      { name: 'slow', maxInFlight: 1, maxBatch: 8, maxWaitMs: 30 },
+    );
+    const first = c.submit(0);
+    const late = settle([1, 2, 3].map((n) => c.submit(n)));
+    await new Promise((r) => setTimeout(r, 80));
+    const later = c.submit(4); // arrives after the others expired: waits afresh
+    release();
+    expect(await first).toBe(0);
+    const outcomes = await late;
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ ok: false, error: expect.any(CoalescerWaitTimeout) });
+    }
+    expect(await later).toBe(4);
+    expect(ran).toEqual([[0], [4]]);
+    expect(c.stats).toMatchObject({ waiting: 0 });
   });
 });

@@ -10,12 +10,21 @@
  *   `retryAlone(error)` holds (the batch as a whole was refused, so none of it took effect), each item is
  *   run again alone (`runOne`), so one bad item fails only itself; otherwise every item of the batch fails
  *   with that error (as each would have, alone); a batch that succeeded is never run again.
+ * An item still waiting for a slot after `maxWaitMs` (the statements in flight are stalled) fails with
+ * CoalescerWaitTimeout and never runs: a request waits for the database no longer than it would for a pool
+ * connection.
  * Pure: no Nest, no I/O.
  */
 export interface CoalescerOptions {
   name: string;
   maxInFlight: number;
   maxBatch: number;
+  maxWaitMs: number;
+}
+
+/** An item that waited `maxWaitMs` for a free slot, never run (the database is too slow to serve it). */
+export class CoalescerWaitTimeout extends Error {
+  override readonly name = 'CoalescerWaitTimeout';
 }
 
 export interface CoalescerWork<I, O> {
@@ -26,6 +35,7 @@ export interface CoalescerWork<I, O> {
 
 interface Waiting<I, O> {
   item: I;
+  since: number;
   resolve: (value: O) => void;
   reject: (reason: unknown) => void;
 }
@@ -35,12 +45,15 @@ export class Coalescer<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
   private batches = 0;
   private coalesced = 0;
+  /** Armed while items wait: fires when the oldest has waited maxWaitMs. */
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly work: CoalescerWork<I, O>,
     private readonly options: CoalescerOptions,
+    private readonly now: () => number = () => performance.now(),
   ) {
-    for (const key of ['maxInFlight', 'maxBatch'] as const) {
+    for (const key of ['maxInFlight', 'maxBatch', 'maxWaitMs'] as const) {
       if (!Number.isInteger(options[key]) || options[key] < 1) {
         throw new RangeError(`${options.name}: ${key} must be a positive integer`);
       }
@@ -59,7 +72,7 @@ export class Coalescer<I, O> {
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      this.waiting.push({ item, since: this.now(), resolve, reject });
       this.drain();
     });
   }
@@ -75,6 +88,34 @@ export class Coalescer<I, O> {
         this.drain();
       });
     }
+    this.arm();
+  }
+
+  /** Fails the items that waited too long (the oldest first: the queue is in arrival order). */
+  private expire(): void {
+    this.timer = null;
+    const deadline = this.now() - this.options.maxWaitMs;
+    while (this.waiting.length > 0 && this.waiting[0].since <= deadline) {
+      const w = this.waiting.shift() as Waiting<I, O>;
+      w.reject(
+        new CoalescerWaitTimeout(
+          `${this.options.name}: no statement free within ${this.options.maxWaitMs} ms`,
+        ),
+      );
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.waiting.length === 0) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      return;
+    }
+    if (this.timer !== null) return;
+    const due = this.waiting[0].since + this.options.maxWaitMs - this.now();
+    this.timer = setTimeout(() => this.expire(), Math.max(0, Math.ceil(due)));
+    this.timer.unref();
   }
 
   private async run(batch: Waiting<I, O>[]): Promise<void> {

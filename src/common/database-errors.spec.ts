@@ -1,3 +1,4 @@
+import { CoalescerWaitTimeout } from './coalescer.js';
 import { databaseUnavailability, isStatementRefused } from './database-errors.js';
 
 const errno = (code: string, syscall: string) =>
@@ -11,6 +12,7 @@ describe('databaseUnavailability', () => {
     ['a reset connection', errno('ECONNRESET', 'read'), 'unavailable'],
     ['statement_timeout', Object.assign(new Error('canceling statement'), { code: '57014' }), 'timeout'],
     ["the client's own read timeout (a frozen server)", new Error('Query read timeout'), 'timeout'],
+    ['no free statement within the connection budget', new CoalescerWaitTimeout('case.create'), 'timeout'],
     [
       'a restarting server',
       Object.assign(new Error('the database system is starting up'), { code: '57P03' }),

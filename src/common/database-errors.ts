@@ -67,6 +67,8 @@ export function databaseUnavailability(error: unknown): 'timeout' | 'unavailable
         return 'unavailable';
       if (UNAVAILABLE_ERRNO.has(code)) return 'unavailable';
     }
+    // A request that waited its connection budget for a free statement (common/coalescer.ts).
+    if (name === 'CoalescerWaitTimeout') return 'timeout';
     if (typeof name === 'string' && UNAVAILABLE_NAME.has(name)) return 'unavailable';
     if (typeof message === 'string' && UNAVAILABLE_MESSAGE.some((re) => re.test(message))) {
       return /timeout/.test(message) ? 'timeout' : 'unavailable';

@@ -89,7 +89,8 @@ export const envSchema = z.object({
    * Request coalescing, per path (creates without an Idempotency-Key; reads of one case): at most this many
    * statements of the path run at once; the requests that arrive while all are running are served together
    * by one statement (each with its own audit event) when one ends, at most COALESCE_MAX in one. A lone
-   * request never waits. COALESCE_MAX=1 turns the coalescing off. bench/README.md has the measurements
+   * request never waits; one that waits DB_CONNECT_TIMEOUT_MS for a free statement is a 503 and never runs.
+   * COALESCE_MAX=1 turns the coalescing off. bench/README.md has the measurements
    * behind the defaults (2 cores: 1 in flight served the most creates, 8 the fewest; 2 keeps a second lane
    * should one statement stall).
    */

@@ -51,6 +51,8 @@ describe('database faults (resilience)', () => {
     await cluster?.destroy();
   });
 
+  const createCaseAs = (user: TestUser) =>
+    t.http().post('/v1/cases').set('Authorization', `Bearer ${user.token}`).send(exampleCase());
   const create = (key: string) =>
     t
       .http()
@@ -217,6 +219,40 @@ describe('database faults (resilience)', () => {
     }
     const after = await t.http().get('/v1/auth/me').set('Authorization', `Bearer ${auditor.token}`);
     expect(after.status).toBe(200);
+  }, 30_000);
+
+  it('stalled creates and reads: those in flight time out, those waiting for them give up at the connection budget: all 503 within 2.5 s', async () => {
+    const id = ((await createCaseAs(caseworker)).body as { id: string }).id;
+    const db = await superuser();
+    try {
+      await db.query('BEGIN');
+      // Every audit append now waits for a stripe: the statements in flight stall to statement_timeout (1.5 s).
+      await db.query('SELECT stripe FROM audit_stripe_heads FOR UPDATE');
+      const started = Date.now();
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, () =>
+          createCaseAs(caseworker).then((res) => [res, Date.now()] as const),
+        ),
+        ...Array.from({ length: 10 }, () =>
+          t
+            .http()
+            .get(`/v1/cases/${id}`)
+            .set('Authorization', `Bearer ${caseworker.token}`)
+            .then((res) => [res, Date.now()] as const),
+        ),
+      ]);
+      for (const [res, at] of answers) {
+        expect(res.status).toBe(503);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Object.keys(res.body as object).sort()).toEqual(ERROR_KEYS);
+        // The waiting ones at DB_CONNECT_TIMEOUT_MS (1 s), not after the stalled ones' turn (1.5 s + 1.5 s).
+        expect(at - started).toBeLessThan(2_500);
+      }
+    } finally {
+      await db.query('ROLLBACK');
+      await db.end();
+    }
+    expect((await createCaseAs(caseworker)).status).toBe(201);
   }, 30_000);
 
   it('a database outage: every route answers 503 with Retry-After and the error body; tokens stay valid', async () => {
