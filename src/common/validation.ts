@@ -36,7 +36,8 @@ export const VALIDATION_OPTIONS = {
 const MAX_LISTED = 10;
 
 export function validationException(errors: ValidationError[]): DomainError {
-  const problems = describeValidationErrors(errors);
+  // Two rules may say the same thing (a numeric password fails two checks with one message): once each.
+  const problems = [...new Set(describeValidationErrors(errors))];
   const listed = problems.slice(0, MAX_LISTED).join('; ');
   const more = problems.length > MAX_LISTED ? `; and ${problems.length - MAX_LISTED} more` : '';
   return validationFailed(`Validation failed: ${listed}${more}`);
