@@ -390,8 +390,11 @@ export async function insertAuditedEach(
   params.push(...match);
   const audit = append(params.length + 1);
   params.push(...audit.params);
+  // A text per batch size: only the sizes up to the default COALESCE_MAX take a prepared statement's name
+  // (the registry is shared and bounded; a larger batch is parsed each time, a small cost beside its rows).
+  const named = entries.length <= NAMED_BATCH_SIZES ? prepared : (sql: string) => sql;
   const rows = (await em.query(
-    prepared(`WITH created AS (${insertSql(inserted.columns, entries.length)} RETURNING ${selectList(em, returned)}),
+    named(`WITH created AS (${insertSql(inserted.columns, entries.length)} RETURNING ${selectList(em, returned)}),
           dupes AS MATERIALIZED (SELECT m.id, CASE WHEN m.p IS NULL THEN '{}'::text[] ELSE ARRAY(
               SELECT d.id::text FROM cases d
                WHERE d.office_id = m.o AND d.erased_at IS NULL AND (d.pseudonym = m.p OR d.phonetic_key = m.f)
@@ -454,6 +457,9 @@ export async function findAuditedEach(
   }
   return answers;
 }
+
+/** Batch sizes of insertAuditedEach whose statements are named (prepared once per connection). */
+const NAMED_BATCH_SIZES = 32;
 
 /** The column of findAuditedEach's rows that holds the entry's place (no case property has this name). */
 const ORDINAL = '__n';

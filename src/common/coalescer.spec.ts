@@ -123,6 +123,8 @@ describe('Coalescer', () => {
           if (bad[i]) expect(outcome).toMatchObject({ ok: false, error: new Refused(`item ${i}`) });
           else expect(outcome).toEqual({ ok: true, value: i * 10 });
         });
+        // The retries too stay within the slots: never more statements at once than maxInFlight.
+        expect(r.most()).toBe(1);
       }),
     );
   });
@@ -212,5 +214,32 @@ describe('Coalescer', () => {
     expect(await later).toBe(4);
     expect(ran).toEqual([[0], [4]]);
     expect(c.stats).toMatchObject({ waiting: 0 });
+  });
+
+  it('settles every item of a batch even when the work itself fails in an unexpected way', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const c = new Coalescer<number, number>(
+      {
+        runOne: async (i) => {
+          await gate;
+          return i;
+        },
+        runBatch: () => Promise.reject(Object.assign(new Error('refused'), { code: '23505' })),
+        retryAlone: () => {
+          throw new Error('a fault of the classifier');
+        },
+      },
+      { name: 't', maxInFlight: 1, maxBatch: 8, maxWaitMs: 60_000 },
+    );
+    const first = c.submit(0);
+    const batch = settle([c.submit(1), c.submit(2)]);
+    release();
+    expect(await first).toBe(0);
+    const outcomes = await batch;
+    expect(outcomes.map((o) => o.ok)).toEqual([false, false]);
+    await tick();
+    expect(c.stats).toMatchObject({ inFlight: 0, waiting: 0 });
+    expect(await c.submit(3)).toBe(3); // and the slot is free again
   });
 });

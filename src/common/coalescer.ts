@@ -8,7 +8,7 @@
  * - a batch of one is `runOne(item)`;
  * - a batch of many is `runBatch(items)`, one result per item in order; if it fails with an error for which
  *   `retryAlone(error)` holds (the batch as a whole was refused, so none of it took effect), each item is
- *   run again alone (`runOne`), so one bad item fails only itself; otherwise every item of the batch fails
+ *   run again alone (`runOne`, one after another in the batch's slot), so one bad item fails only itself; otherwise every item of the batch fails
  *   with that error (as each would have, alone); a batch that succeeded is never run again.
  * An item still waiting for a slot after `maxWaitMs` (the statements in flight are stalled) fails with
  * CoalescerWaitTimeout and never runs: a request waits for the database no longer than it would for a pool
@@ -83,10 +83,15 @@ export class Coalescer<I, O> {
       this.inFlight += 1;
       this.batches += 1;
       if (batch.length > 1) this.coalesced += batch.length;
-      void this.run(batch).finally(() => {
-        this.inFlight -= 1;
-        this.drain();
-      });
+      void this.run(batch)
+        // A fault of the work's own (not of an item: those are settled in run) still settles the batch.
+        .catch((error: unknown) => {
+          for (const w of batch) w.reject(error);
+        })
+        .finally(() => {
+          this.inFlight -= 1;
+          this.drain();
+        });
     }
     this.arm();
   }
@@ -128,16 +133,17 @@ export class Coalescer<I, O> {
       results = await this.work.runBatch(batch.map((w) => w.item));
     } catch (error) {
       if (this.work.retryAlone(error)) {
-        await Promise.all(batch.map((w) => this.alone(w)));
+        // One after another, within this batch's slot: never more statements at once than maxInFlight.
+        for (const w of batch) await this.alone(w);
       } else {
         for (const w of batch) w.reject(error);
       }
       return;
     }
-    if (results.length !== batch.length) {
+    if (!Array.isArray(results) || results.length !== batch.length) {
       // The batch took effect, but its answer cannot be shared out: never run it again.
       const error = new Error(
-        `${this.options.name}: a batch of ${batch.length} gave ${results.length} results`,
+        `${this.options.name}: a batch of ${batch.length} did not give ${batch.length} results`,
       );
       for (const w of batch) w.reject(error);
       return;
