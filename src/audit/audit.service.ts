@@ -297,10 +297,10 @@ export class AuditService {
       return event;
     });
     const p = (i: number, type: string) => `$${first + i}::${type}[]`;
-    const types = ['uuid', 'uuid', 'text', 'text', 'uuid', 'text'].concat(
-      ['uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
-      ['text'],
-    );
+    // The session's six (audit_append_for_session), the event's nine (eventOf), the `otherwise` details.
+    const session = ['uuid', 'uuid', 'text', 'text', 'uuid', 'text'];
+    const values = ['uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+    const types = [...session, ...values, 'text'];
     const a = (name: string) => `${alias}.${name}`;
     const details = when
       ? `CASE WHEN ${when} THEN ${a('d2')}::jsonb ELSE ${a('d')}::jsonb END`
