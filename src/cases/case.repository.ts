@@ -224,11 +224,7 @@ export class ScopedCases {
     params.push(...audit.params);
     const rows = (await this.em.query(
       prepared(`WITH created AS (${insertSql(inserted.columns, 1)} RETURNING ${selectList(this.em, columns)}),
-            dupes AS MATERIALIZED (SELECT CASE WHEN $${match + 1}::bpchar IS NULL THEN '{}'::text[] ELSE ARRAY(
-                SELECT d.id::text FROM cases d
-                 WHERE d.office_id = $1 AND d.erased_at IS NULL
-                   AND (d.pseudonym = $${match + 1}::bpchar OR d.phonetic_key = $${match + 2}::int)
-                 ORDER BY d.created_at, d.id LIMIT 100) END AS ids),
+            dupes AS MATERIALIZED (SELECT ${sameOfficeIds('$1', `$${match + 1}::bpchar`, `$${match + 2}::int`)} AS ids),
             audited AS MATERIALIZED (SELECT ${audit.sql} AS seq FROM created CROSS JOIN dupes)
        SELECT created.*, dupes.ids AS "${SAME_OFFICE}" FROM created CROSS JOIN dupes CROSS JOIN audited`),
       params,
@@ -395,10 +391,7 @@ export async function insertAuditedEach(
   const named = entries.length <= NAMED_BATCH_SIZES ? prepared : (sql: string) => sql;
   const rows = (await em.query(
     named(`WITH created AS (${insertSql(inserted.columns, entries.length)} RETURNING ${selectList(em, returned)}),
-          dupes AS MATERIALIZED (SELECT m.id, CASE WHEN m.p IS NULL THEN '{}'::text[] ELSE ARRAY(
-              SELECT d.id::text FROM cases d
-               WHERE d.office_id = m.o AND d.erased_at IS NULL AND (d.pseudonym = m.p OR d.phonetic_key = m.f)
-               ORDER BY d.created_at, d.id LIMIT 100) END AS ids
+          dupes AS MATERIALIZED (SELECT m.id, ${sameOfficeIds('m.o', 'm.p', 'm.f')} AS ids
             FROM created JOIN unnest($${m + 1}::uuid[], $${m + 2}::uuid[], $${m + 3}::bpchar[], $${m + 4}::int[])
                  AS m(id, o, p, f) ON m.id = created."id"),
           audited AS MATERIALIZED (SELECT count(${audit.sql}) AS n
@@ -463,6 +456,17 @@ const NAMED_BATCH_SIZES = 32;
 
 /** The column of findAuditedEach's rows that holds the entry's place (no case property has this name). */
 const ORDINAL = '__n';
+
+/**
+ * A new case's live same-office possible duplicates as a SQL array of ids, oldest first, at most 100 (the
+ * rule of sameOfficeMatching), for the create statements: `office`, `pseudonym` (bpchar) and `phonetic`
+ * (int) are SQL expressions of the statement (parameters or columns), never values.
+ */
+const sameOfficeIds = (office: string, pseudonym: string, phonetic: string): string =>
+  `CASE WHEN ${pseudonym} IS NULL THEN '{}'::text[] ELSE ARRAY(
+     SELECT d.id::text FROM cases d
+      WHERE d.office_id = ${office} AND d.erased_at IS NULL AND (d.pseudonym = ${pseudonym} OR d.phonetic_key = ${phonetic})
+      ORDER BY d.created_at, d.id LIMIT 100) END`;
 
 /** The column of insertAudited's answer that holds the duplicates (no case property has this name). */
 const SAME_OFFICE = '__sameOffice';
