@@ -11,34 +11,34 @@ import {
 } from './discrete-gaussian.js';
 import { seededBits } from './test-bits.js';
 
-/** Pearson's χ² of observed counts against expected probabilities, pooling cells with expectation < 5. */
+/**
+ * Pearson's χ² of observed counts against expected probabilities. Cells with expectation < 5 are pooled
+ * (with everything beyond `span`) into one cell; while that cell's expectation is still < 5, it is merged
+ * with the counted cell of the smallest expectation, so that every cell has the expectation the χ²
+ * approximation needs (a pooled tail expecting 0.04 made one sample worth χ² 23).
+ */
 function chiSquare(observed: Map<number, number>, pmf: (x: number) => number, n: number, span: number) {
-  let stat = 0;
-  let bins = 0;
-  let pooledObs = 0;
-  let pooledExp = 0;
+  const cells: { seen: number; expected: number }[] = [];
+  const pooled = { seen: 0, expected: n };
   for (let x = -span; x <= span; x++) {
     const expected = pmf(x) * n;
     const seen = observed.get(x) ?? 0;
-    if (expected < 5) {
-      pooledObs += seen;
-      pooledExp += expected;
-      continue;
+    if (expected < 5) pooled.seen += seen;
+    else {
+      cells.push({ seen, expected });
+      pooled.expected -= expected;
     }
-    stat += (seen - expected) ** 2 / expected;
-    bins++;
   }
-  let outside = 0;
-  for (const [x, c] of observed) if (Math.abs(x) > span) outside += c;
-  pooledObs += outside;
-  pooledExp =
-    n -
-    [...Array(2 * span + 1).keys()].reduce((a, i) => a + (pmf(i - span) * n >= 5 ? pmf(i - span) * n : 0), 0);
-  if (pooledExp > 0) {
-    stat += (pooledObs - pooledExp) ** 2 / pooledExp;
-    bins++;
+  for (const [x, c] of observed) if (Math.abs(x) > span) pooled.seen += c;
+  cells.sort((p, q) => p.expected - q.expected);
+  while (pooled.expected < 5 && cells.length > 0) {
+    const smallest = cells.shift() as { seen: number; expected: number };
+    pooled.seen += smallest.seen;
+    pooled.expected += smallest.expected;
   }
-  return { stat, dof: bins - 1 };
+  if (pooled.expected > 0) cells.push(pooled);
+  const stat = cells.reduce((sum, c) => sum + (c.seen - c.expected) ** 2 / c.expected, 0);
+  return { stat, dof: cells.length - 1 };
 }
 
 /** Upper critical value of χ²(dof) at p = 0.0001 (Wilson–Hilferty). */
