@@ -41,8 +41,11 @@ describe('the runtime pool after a lull (service tier, real database)', () => {
       `SELECT array_agg(pid ORDER BY pid) AS pids FROM pg_stat_activity WHERE datname = current_database()
           AND pid <> pg_backend_pid()`,
     );
-    // The same backends served the second burst: none was started for it.
-    expect(after.rows[0].pids).toEqual(rows[0].pids);
+    // The same backends served the second burst: none was started for it. (The database's other clients,
+    // such as the health check's own connections, may close theirs meanwhile: fewer is not a new backend.)
+    const before = new Set(rows[0].pids);
+    expect(after.rows[0].pids.filter((pid) => !before.has(pid))).toEqual([]);
+    expect(after.rows[0].pids.length).toBeGreaterThanOrEqual(opened);
   });
 
   it('closes a connection idle for DB_POOL_IDLE_TIMEOUT_MS when one is set', async () => {
